@@ -1,0 +1,144 @@
+"""Writing results: strict JSON, manifests, and output directories that appear whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+JSONValue = Any
+
+
+def strict(value: JSONValue) -> JSONValue:
+    """Replace NaN and infinities by None (JSON null), recursively; tuples become lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    return value
+
+
+def dumps(value: JSONValue) -> str:
+    """Strict, stable JSON text: sorted keys, no NaN tokens, trailing newline."""
+    return json.dumps(strict(value), allow_nan=False, sort_keys=True, indent=2) + "\n"
+
+
+def write_json(path: Path, value: JSONValue) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(value), encoding="utf-8")
+
+
+def round_floats(value: JSONValue, digits: int = 6) -> JSONValue:
+    """Round floats to ``digits`` significant digits, for snapshots and summaries."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, Mapping):
+        return {k: round_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [round_floats(v, digits) for v in value]
+    return value
+
+
+@contextlib.contextmanager
+def atomic_directory(final: Path) -> Iterator[Path]:
+    """Yield a fresh temporary directory beside ``final``; on success it replaces ``final``.
+
+    If the body raises, the temporary directory is removed and ``final`` is left as it was,
+    so a failed run never leaves a half-written directory behind.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = final.with_name(f".{final.name}.old")
+    if final.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def check_writable_dir(path: Path) -> None:
+    """Raise OSError with a one-line message if ``path`` cannot hold new files."""
+    path = Path(path)
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OSError(f"output path {path} is not a directory ({probe} is a file)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OSError(f"output directory {path} is not writable")
+
+
+LIBRARIES = ("torch", "numpy", "matplotlib", "initspec")
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str | None:
+    """The commit of the working tree this package runs from, if it is a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    commit = out.stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=here,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return commit + ("-dirty" if dirty else "")
+
+
+def manifest(
+    *,
+    lab: str,
+    config: Mapping[str, JSONValue],
+    seeds: Mapping[str, JSONValue],
+    results_summary: Mapping[str, JSONValue],
+    wall_time_s: float,
+) -> dict[str, JSONValue]:
+    """The standard manifest: what ran, with which seeds and libraries, and what came out.
+
+    ``config``, ``seeds`` and ``results_summary`` are deterministic for fixed seeds; only
+    ``wall_time_s``, ``git_commit`` and ``versions`` describe the particular run.
+    """
+    import torch
+
+    return {
+        "lab": lab,
+        "config": dict(config),
+        "seeds": dict(seeds),
+        "results_summary": dict(results_summary),
+        "versions": library_versions(),
+        "git_commit": git_commit(),
+        "torch_threads": torch.get_num_threads(),
+        "wall_time_s": round(wall_time_s, 3),
+    }
