@@ -2,7 +2,7 @@
 
 A test names the claims it checks with ``@pytest.mark.claim("lab01.uniform-fails")`` and
 reports what it measured through the ``evidence`` fixture. The test's outcome gives the
-verdict: passed -> holds; a known failure (``spec/known_failures.toml``, applied as a strict
+verdict: passed -> holds; a known failure (``spec/known_failures/*.toml``, applied as a strict
 xfail) -> refuted, or conditional where the test named the condition under which the claim
 does hold; an unexpected assertion failure -> refuted (and the run is red); any other
 exception -> error; skipped -> not-run. At the end of the session the controller process
@@ -74,7 +74,9 @@ class Evidence:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("initspec")
     group.addoption("--reports-dir", default=None, help="where to write claims.json and index.md")
-    group.addoption("--known-failures", default=None, help="TOML file of known claim failures")
+    group.addoption(
+        "--known-failures", default=None, help="TOML file or directory of known claim failures"
+    )
     group.addoption("--no-claims-report", action="store_true", help="do not write the report")
 
 
@@ -90,15 +92,27 @@ def reports_dir(config: pytest.Config) -> Path:
 
 
 def load_known_failures(path: Path) -> dict[str, dict[str, Any]]:
-    """Known failures by claim ID: ``{"reason": str, "tests": [name substrings]?}``."""
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        table = tomllib.load(handle)
-    for claim_id, entry in table.items():
-        get_claim(claim_id)
-        if not isinstance(entry, dict) or not isinstance(entry.get("reason"), str):
-            raise pytest.UsageError(f"{path}: [{claim_id!r}] needs a string 'reason'")
+    """Known failures by claim ID, from a TOML file or a directory of them.
+
+    Each entry is ``["<claim id>"]`` with ``reason = "..."`` (the measured figures that
+    contradict the claim) and optionally ``tests = ["name substring", ...]`` to restrict the
+    strict xfail to some of the claim's tests.
+    """
+    files = sorted(path.glob("*.toml")) if path.is_dir() else [path] if path.exists() else []
+    table: dict[str, dict[str, Any]] = {}
+    for file in files:
+        with file.open("rb") as handle:
+            loaded = tomllib.load(handle)
+        for claim_id, entry in loaded.items():
+            try:
+                get_claim(claim_id)
+            except KeyError as error:
+                raise pytest.UsageError(f"{file}: {error.args[0]}") from None
+            if not isinstance(entry, dict) or not isinstance(entry.get("reason"), str):
+                raise pytest.UsageError(f"{file}: [{claim_id!r}] needs a string 'reason'")
+            if claim_id in table:
+                raise pytest.UsageError(f"{file}: {claim_id!r} is listed twice")
+            table[claim_id] = entry
     return table
 
 
@@ -108,11 +122,8 @@ def _claim_ids(item: pytest.Item) -> list[str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     option = config.getoption("--known-failures")
-    path = Path(option) if option else config.rootpath / "spec" / "known_failures.toml"
-    try:
-        known = load_known_failures(path)
-    except KeyError as error:
-        raise pytest.UsageError(f"{path}: {error.args[0]}") from None
+    path = Path(option) if option else config.rootpath / "spec" / "known_failures"
+    known = load_known_failures(path)
     for item in items:
         for claim_id in _claim_ids(item):
             if claim_id not in CLAIMS:
@@ -175,7 +186,7 @@ def pytest_runtest_makereport(
     ev = item.stash.get(_EVIDENCE, None)
     note = None
     if report.when == "call" and hasattr(report, "wasxfail") and report.failed:
-        note = "listed in spec/known_failures.toml but now holds: remove the entry"
+        note = "listed in spec/known_failures/ but now holds: remove the entry"
     payload = {
         "nodeid": report.nodeid,
         "claims": claims,
