@@ -1,4 +1,4 @@
-"""Writing results: strict JSON, manifests, and output directories that appear whole or not at all."""
+"""Writing results: strict JSON, manifests, and directories that appear whole or not at all."""
 
 from __future__ import annotations
 

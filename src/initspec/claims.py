@@ -31,363 +31,364 @@ class Claim:
 
 
 LAB01 = Source(
-    key='lab01',
-    title='Lab 01: init ablation',
-    document='000_0bf8d751266245e3.txt',
+    key="lab01",
+    title="Lab 01: init ablation",
+    document="000_0bf8d751266245e3.txt",
     setup=(
-        '1000 train / 200 val examples, x ~ N(0, I) in 256 dims, label 1 if the sum of '
-        'the first 10 entries is >= 0, else 0. A 12-Linear-layer MLP, hidden 256, ReLU '
-        'between layers, no normalisation, no residual; cross-entropy; SGD, momentum 0.9,'
-        ' lr 1e-3; batch 64; 1000 steps; loss logged every step. Same data-shuffling seed'
-        ' across the three runs, an independent weight seed per init.'
+        "1000 train / 200 val examples, x ~ N(0, I) in 256 dims, label 1 if the sum of "
+        "the first 10 entries is >= 0, else 0. A 12-Linear-layer MLP, hidden 256, ReLU "
+        "between layers, no normalisation, no residual; cross-entropy; SGD, momentum 0.9,"
+        " lr 1e-3; batch 64; 1000 steps; loss logged every step. Same data-shuffling seed"
+        " across the three runs, an independent weight seed per init."
     ),
 )
 LAB03 = Source(
-    key='lab03',
-    title='Lab 03: residual depth',
-    document='001_b31ca9c37bb51bf9.txt',
+    key="lab03",
+    title="Lab 03: residual depth",
+    document="001_b31ca9c37bb51bf9.txt",
     setup=(
-        'the same toy data; 50 blocks, hidden 256; a block is RMSNorm (pre-LN) → '
-        'Linear(h, 4h) → GeLU → Linear(4h, h), with x added back in the residual variant;'
+        "the same toy data; 50 blocks, hidden 256; a block is RMSNorm (pre-LN) → "
+        "Linear(h, 4h) → GeLU → Linear(4h, h), with x added back in the residual variant;"
         ' Kaiming init "with gelu gain (~1.7)"; the same optimizer, batch and steps as '
         'lab 01; the same seed for both runs. "Layer 1" is the first Linear of the first '
-        'block; its weight-gradient norm is logged every step (or every 10).'
+        "block; its weight-gradient norm is logged every step (or every 10)."
     ),
 )
 LAB02 = Source(
-    key='lab02',
-    title='Lab 02: norm ablation',
+    key="lab02",
+    title="Lab 02: norm ablation (stand-in)",
     document=None,
     setup=(
+        "not among the documents; labs 01 and 03 name it as the lab for normalisation. "
+        "The lab 01 setup plus a norm layer (BatchNorm, LayerNorm or RMSNorm) after every "
+        "hidden Linear; its claims come from the lecture's modern mitigations."
     ),
 )
 BLOG = Source(
-    key='blog',
-    title='Blog post: deep dive into initialization',
-    document='002_a3d26adeced1ed61.txt',
+    key="blog",
+    title="Blog post: deep dive into initialization",
+    document="002_a3d26adeced1ed61.txt",
     setup=(
-        'character-level MLP, context 3, embedding 10, hidden 200, tanh, softmax over V '
+        "character-level MLP, context 3, embedding 10, hidden 200, tanh, softmax over V "
         "tokens; batch 32; SGD lr 0.1 then 0.01; 80/10/10 split. The post's bird names "
-        'are not available: any real corpus of names serves, with its own V stated in the'
-        ' report.'
+        "are not available: any real corpus of names serves, with its own V stated in the"
+        " report."
     ),
 )
 LECTURE = Source(
-    key='lecture',
-    title='Lecture notes: activations, gradients, BatchNorm',
-    document='003_39f04674188c552f.txt',
-    setup=(
-        "the same kind of character-level MLP, 27 tokens (26 letters and '.')."
-    ),
+    key="lecture",
+    title="Lecture notes: activations, gradients, BatchNorm",
+    document="003_39f04674188c552f.txt",
+    setup="the same kind of character-level MLP, 27 tokens (26 letters and '.').",
 )
 
 _CLAIMS: tuple[Claim, ...] = (
     Claim(
-        'lab01.task-linearly-separable',
+        "lab01.task-linearly-separable",
         LAB01,
-        'The toy task is trivially learnable by a one-layer network.',
+        "The toy task is trivially learnable by a one-layer network.",
     ),
     Claim(
-        'lab01.uniform-variance',
+        "lab01.uniform-variance",
         LAB01,
         'Weights from U[-0.5, 0.5] have variance 1/12 ≈ 0.083; U[-0.05, 0.05] gives ≈ 0.0008, "basically Xavier-ish".',
     ),
     Claim(
-        'lab01.uniform-fails',
+        "lab01.uniform-fails",
         LAB01,
-        'Uniform init does not train: forward blow-up to NaN within ~20 steps, or saturated ReLU with the loss flat at chance.',
+        "Uniform init does not train: forward blow-up to NaN within ~20 steps, or saturated ReLU with the loss flat at chance.",
         headline=True,
     ),
     Claim(
-        'lab01.uniform-failure-mode',
+        "lab01.uniform-failure-mode",
         LAB01,
-        'Which of the two failures happens (NaN blow-up, or flatline with zero gradient), at which step; both come from the same cause.',
+        "Which of the two failures happens (NaN blow-up, or flatline with zero gradient), at which step; both come from the same cause.",
     ),
     Claim(
-        'lab01.xavier-slow',
+        "lab01.xavier-slow",
         LAB01,
         'Xavier N(0, 1/n_in) trains, but slowly: "somewhere in between"; the slope of its loss over the last 200 steps says whether it is still learning.',
     ),
     Claim(
-        'lab01.kaiming-trains',
+        "lab01.kaiming-trains",
         LAB01,
-        'Kaiming N(0, 2/n_in) trains: a smooth descent to a low loss.',
+        "Kaiming N(0, 2/n_in) trains: a smooth descent to a low loss.",
     ),
     Claim(
-        'lab01.ordering',
+        "lab01.ordering",
         LAB01,
-        'The three curves are clearly different, and end in the order Kaiming < Xavier < uniform.',
+        "The three curves are clearly different, and end in the order Kaiming < Xavier < uniform.",
     ),
     Claim(
-        'lab01.same-batches',
+        "lab01.same-batches",
         LAB01,
-        'The three runs see identical batch sequences while their weights are independent draws.',
+        "The three runs see identical batch sequences while their weights are independent draws.",
     ),
     Claim(
-        'lab01.depth-24',
+        "lab01.depth-24",
         LAB01,
-        'Prediction for 24 layers (Block D, question 4): uniform fails harder, Xavier flattens further, Kaiming still trains. Checked by running it.',
+        "Prediction for 24 layers (Block D, question 4): uniform fails harder, Xavier flattens further, Kaiming still trains. Checked by running it.",
     ),
     Claim(
-        'lab01.shallow-all-train',
+        "lab01.shallow-all-train",
         LAB01,
-        'Pitfall: at shallow depth all three train; depth is what separates them.',
+        "Pitfall: at shallow depth all three train; depth is what separates them.",
     ),
     Claim(
-        'lab01.lr-too-high',
+        "lab01.lr-too-high",
         LAB01,
-        'Pitfall: with a learning rate far too high all three diverge; dropping to 1e-4 stops it.',
+        "Pitfall: with a learning rate far too high all three diverge; dropping to 1e-4 stops it.",
     ),
-    Claim('lab03.residual-wrapper', LAB03, 'Residual(f)(x) = x + f(x), and it passes gradcheck.'),
-    Claim('lab03.residual-zero-identity', LAB03, 'Residual(x ↦ 0·x) is exactly the identity.'),
-    Claim('lab03.residual-negation-zero', LAB03, 'Residual(x ↦ −x) returns exactly 0.'),
-    Claim('lab03.param-count', LAB03, 'The 50-block model has "~13M params", "~50 MiB".'),
-    Claim('lab03.gelu-gain', LAB03, 'GeLU\'s effective Kaiming gain is "~1.7".'),
+    Claim("lab03.residual-wrapper", LAB03, "Residual(f)(x) = x + f(x), and it passes gradcheck."),
+    Claim("lab03.residual-zero-identity", LAB03, "Residual(x ↦ 0·x) is exactly the identity."),
+    Claim("lab03.residual-negation-zero", LAB03, "Residual(x ↦ −x) returns exactly 0."),
+    Claim("lab03.param-count", LAB03, 'The 50-block model has "~13M params", "~50 MiB".'),
+    Claim("lab03.gelu-gain", LAB03, 'GeLU\'s effective Kaiming gain is "~1.7".'),
     Claim(
-        'lab03.plain-plateaus',
+        "lab03.plain-plateaus",
         LAB03,
-        'Without residual, the loss decreases for ~50 steps, then plateaus.',
+        "Without residual, the loss decreases for ~50 steps, then plateaus.",
     ),
     Claim(
-        'lab03.plain-grad-vanishes',
+        "lab03.plain-grad-vanishes",
         LAB03,
-        'Without residual, the layer-1 gradient norm drops below 1e-7 within ~100 steps.',
+        "Without residual, the layer-1 gradient norm drops below 1e-7 within ~100 steps.",
         headline=True,
     ),
     Claim(
-        'lab03.residual-trains',
+        "lab03.residual-trains",
         LAB03,
-        'With residual, the loss decreases smoothly throughout, to a low loss.',
+        "With residual, the loss decreases smoothly throughout, to a low loss.",
     ),
     Claim(
-        'lab03.residual-grad-range',
+        "lab03.residual-grad-range",
         LAB03,
-        'With residual, the layer-1 gradient norm stays in [1e-3, 1e-1].',
+        "With residual, the layer-1 gradient norm stays in [1e-3, 1e-1].",
     ),
     Claim(
-        'lab03.depth-100',
+        "lab03.depth-100",
         LAB03,
-        'Prediction (Block F, question 4): at 100 layers without residual, it is worse still. Checked by running it.',
+        "Prediction (Block F, question 4): at 100 layers without residual, it is worse still. Checked by running it.",
     ),
     Claim(
-        'lab03.zero-init-identity',
+        "lab03.zero-init-identity",
         LAB03,
         "Prediction (question 5): with the last Linear of every block zero-initialised, the residual model's initial output is the head applied to its input (every block is the identity).",
     ),
     Claim(
-        'lab03.norm-placement',
+        "lab03.norm-placement",
         LAB03,
         'Pitfall: one Pre-LN before the entire chain, rather than one per block, "effectively keeps gradients alive".',
     ),
     Claim(
-        'lab03.residual-init-scale',
+        "lab03.residual-init-scale",
         LAB03,
         "Pitfall: where the residual run does worse, the block's output dominates the identity, and a smaller inner init scale fixes it.",
     ),
     Claim(
-        'lab02.norm-rescues-bad-init',
+        "lab02.norm-rescues-bad-init",
         LAB02,
-        'With BatchNorm (also LayerNorm, RMSNorm) after every hidden Linear, the inits that failed in lab 01 train.',
+        "With BatchNorm (also LayerNorm, RMSNorm) after every hidden Linear, the inits that failed in lab 01 train.",
     ),
     Claim(
-        'lab02.norm-narrows-gap',
+        "lab02.norm-narrows-gap",
         LAB02,
         "With normalisation, the three inits' final losses lie close together.",
     ),
     Claim(
-        'blog.uniform-guess-loss',
+        "blog.uniform-guess-loss",
         BLOG,
-        'A uniform guess has loss −log(1/V) = log V (3.3673 for V = 29).',
+        "A uniform guess has loss −log(1/V) = log V (3.3673 for V = 29).",
         headline=True,
     ),
     Claim(
-        'blog.naive-init-loss',
+        "blog.naive-init-loss",
         BLOG,
         'With N(0, 1) weights and biases everywhere, the first-batch loss is far above log V ("23.4").',
     ),
     Claim(
-        'blog.output-scale-fix',
+        "blog.output-scale-fix",
         BLOG,
         'Output weights × 0.1 and output bias 0 bring the first loss close to log V ("3.91").',
     ),
     Claim(
-        'blog.hidden-scale-fix',
+        "blog.hidden-scale-fix",
         BLOG,
         'Also W1 × 0.1 and b1 = 0 bring it closer still ("3.49").',
     ),
     Claim(
-        'blog.tanh-saturation',
+        "blog.tanh-saturation",
         BLOG,
         "With N(0, 1) W1 and b1, many hidden units sit at abs(h) > 0.99, where tanh's derivative 1 − h² ≈ 0.",
     ),
     Claim(
-        'blog.dead-neurons',
+        "blog.dead-neurons",
         BLOG,
-        'A unit saturated for every example of a batch passes no gradient.',
+        "A unit saturated for every example of a batch passes no gradient.",
     ),
     Claim(
-        'blog.variance-growth',
+        "blog.variance-growth",
         BLOG,
         'x ~ N(0,1) in 10 dims times W ~ N(0,1) of 10×200 gives std ≈ √10 ("3.17").',
     ),
-    Claim('blog.fan-in-scaling', BLOG, 'W scaled by 1/√fan_in keeps the output std ≈ 1.'),
+    Claim("blog.fan-in-scaling", BLOG, "W scaled by 1/√fan_in keeps the output std ≈ 1."),
     Claim(
-        'blog.param-counts',
+        "blog.param-counts",
         BLOG,
-        'The first model has 12,719 parameters; the 5-layer BatchNorm model 47,719 (V = 29).',
+        "The first model has 12,719 parameters; the 5-layer BatchNorm model 47,719 (V = 29).",
     ),
     Claim(
-        'blog.bn-deep-stats',
+        "blog.bn-deep-stats",
         BLOG,
-        '5-layer tanh + BatchNorm MLP (hidden 100), last layer × 0.1, tanh gain 5/3: every tanh layer starts with std ≈ 0.63–0.65 and 1–2 % saturated (abs(t) > 0.97).',
+        "5-layer tanh + BatchNorm MLP (hidden 100), last layer × 0.1, tanh gain 5/3: every tanh layer starts with std ≈ 0.63–0.65 and 1–2 % saturated (abs(t) > 0.97).",
     ),
     Claim(
-        'blog.gain-too-small',
+        "blog.gain-too-small",
         BLOG,
-        'Without BatchNorm, gain 0.5: activations shrink toward 0 with depth while gradients grow.',
+        "Without BatchNorm, gain 0.5: activations shrink toward 0 with depth while gradients grow.",
     ),
     Claim(
-        'blog.gain-too-large',
+        "blog.gain-too-large",
         BLOG,
-        'Without BatchNorm, gain 3.0: the layers saturate and the gradients go to ~0.',
+        "Without BatchNorm, gain 3.0: the layers saturate and the gradients go to ~0.",
     ),
     Claim(
-        'blog.gain-five-thirds',
+        "blog.gain-five-thirds",
         BLOG,
-        'Without BatchNorm, gain 5/3: the gradient distributions of all layers have similar std.',
+        "Without BatchNorm, gain 5/3: the gradient distributions of all layers have similar std.",
     ),
     Claim(
-        'blog.update-ratio',
+        "blog.update-ratio",
         BLOG,
-        'The update:data ratio, lr·std(grad)/std(param), should sit near 1e-3 (log10 ≈ −3).',
+        "The update:data ratio, lr·std(grad)/std(param), should sit near 1e-3 (log10 ≈ −3).",
     ),
     Claim(
-        'blog.bn-stabilises',
+        "blog.bn-stabilises",
         BLOG,
-        'BatchNorm stabilises training and allows higher learning rates.',
+        "BatchNorm stabilises training and allows higher learning rates.",
     ),
     Claim(
-        'blog.init-fixes-converge',
+        "blog.init-fixes-converge",
         BLOG,
-        'The fixed init converges faster and lower than the naive one.',
+        "The fixed init converges faster and lower than the naive one.",
     ),
     Claim(
-        'lecture.initial-loss',
+        "lecture.initial-loss",
         LECTURE,
-        'At a near-uniform softmax the expected initial loss is −log(1/27) ≈ 3.29.',
+        "At a near-uniform softmax the expected initial loss is −log(1/27) ≈ 3.29.",
         headline=True,
     ),
     Claim(
-        'lecture.overconfident-logits',
+        "lecture.overconfident-logits",
         LECTURE,
-        'Large, asymmetric initial logits make the softmax confidently wrong: a very high initial loss.',
+        "Large, asymmetric initial logits make the softmax confidently wrong: a very high initial loss.",
     ),
     Claim(
-        'lecture.output-init-fix',
+        "lecture.output-init-fix",
         LECTURE,
-        'Zero output bias and output weights × 0.01–0.1 give near-zero logits and an initial loss near log V.',
+        "Zero output bias and output weights × 0.01–0.1 give near-zero logits and an initial loss near log V.",
     ),
     Claim(
-        'lecture.symmetry-breaking',
+        "lecture.symmetry-breaking",
         LECTURE,
-        'Keep output weights small but not zero: exactly-zero weights stall symmetry breaking.',
+        "Keep output weights small but not zero: exactly-zero weights stall symmetry breaking.",
     ),
     Claim(
-        'lecture.hockey-stick',
+        "lecture.hockey-stick",
         LECTURE,
         'With extreme initial logits the loss curve starts with a fast "hockey-stick" drop that only shrinks logits; with the fix it disappears.',
     ),
     Claim(
-        'lecture.val-loss-improves',
+        "lecture.val-loss-improves",
         LECTURE,
         'The init fixes lower the final validation loss ("2.17 → 2.10").',
     ),
     Claim(
-        'lecture.tanh-saturation-grad',
+        "lecture.tanh-saturation-grad",
         LECTURE,
         "tanh's local derivative is 1 − t²: saturated units pass almost no gradient; pre-activations spread to about ±15, outputs pile at ±1.",
     ),
     Claim(
-        'lecture.dead-neuron-never-recovers',
+        "lecture.dead-neuron-never-recovers",
         LECTURE,
-        'A unit saturated (tanh) or negative (ReLU) for every input gets zero gradient and stays dead; leaky ReLU and ELU mitigate.',
+        "A unit saturated (tanh) or negative (ReLU) for every input gets zero gradient and stays dead; leaky ReLU and ELU mitigate.",
     ),
     Claim(
-        'lecture.shrink-preactivations',
+        "lecture.shrink-preactivations",
         LECTURE,
-        'W1 and b1 × ~0.1 contract pre-activations to about ±1.5 and remove most saturation.',
+        "W1 and b1 × ~0.1 contract pre-activations to about ±1.5 and remove most saturation.",
     ),
     Claim(
-        'lecture.variance-fan-in',
+        "lecture.variance-fan-in",
         LECTURE,
-        'Output variance of a linear map grows with fan_in; 1/√fan_in keeps it; with ReLU, std √(2/fan_in) (Kaiming) keeps activation scale constant through depth.',
+        "Output variance of a linear map grows with fan_in; 1/√fan_in keeps it; with ReLU, std √(2/fan_in) (Kaiming) keeps activation scale constant through depth.",
         headline=True,
     ),
     Claim(
-        'lecture.gains',
+        "lecture.gains",
         LECTURE,
-        'Gains by nonlinearity: ReLU √2, tanh 5/3, linear 1 (as in torch.nn.init.calculate_gain).',
+        "Gains by nonlinearity: ReLU √2, tanh 5/3, linear 1 (as in torch.nn.init.calculate_gain).",
     ),
     Claim(
-        'lecture.mitigations',
+        "lecture.mitigations",
         LECTURE,
-        'Residual connections, normalisation layers and Adam make training far less sensitive to the init scale.',
+        "Residual connections, normalisation layers and Adam make training far less sensitive to the init scale.",
     ),
     Claim(
-        'lecture.bn-standardises',
+        "lecture.bn-standardises",
         LECTURE,
-        'In training, BatchNorm gives each feature zero mean and unit variance over the batch, and gradients flow through it.',
+        "In training, BatchNorm gives each feature zero mean and unit variance over the batch, and gradients flow through it.",
     ),
     Claim(
-        'lecture.bn-gamma-beta',
+        "lecture.bn-gamma-beta",
         LECTURE,
-        'γ = 1 and β = 0 at init, so BatchNorm starts as a unit Gaussian; training can reshape it.',
+        "γ = 1 and β = 0 at init, so BatchNorm starts as a unit Gaussian; training can reshape it.",
     ),
     Claim(
-        'lecture.bn-running-stats',
+        "lecture.bn-running-stats",
         LECTURE,
-        'Running mean and variance are updated by EMA outside the graph and used at eval, so single examples are normalised deterministically, close to a calibration pass over the training set.',
+        "Running mean and variance are updated by EMA outside the graph and used at eval, so single examples are normalised deterministically, close to a calibration pass over the training set.",
     ),
     Claim(
-        'lecture.bn-eps',
+        "lecture.bn-eps",
         LECTURE,
         "ε in the denominator keeps the output finite when a feature's batch variance is ~0.",
     ),
     Claim(
-        'lecture.bn-bias-redundant',
+        "lecture.bn-bias-redundant",
         LECTURE,
-        'A bias just before BatchNorm is cancelled by the mean subtraction and receives zero gradient.',
+        "A bias just before BatchNorm is cancelled by the mean subtraction and receives zero gradient.",
         headline=True,
     ),
     Claim(
-        'lecture.bn-params-vs-buffers',
+        "lecture.bn-params-vs-buffers",
         LECTURE,
-        'γ and β are parameters; the running statistics are buffers, not in parameters().',
+        "γ and β are parameters; the running statistics are buffers, not in parameters().",
     ),
     Claim(
-        'lecture.torch-linear-default',
+        "lecture.torch-linear-default",
         LECTURE,
         'PyTorch\'s Linear draws weights uniformly scaled by 1/√fan_in and "initialize[s] biases to zero".',
     ),
     Claim(
-        'lecture.torch-bn-defaults',
+        "lecture.torch-bn-defaults",
         LECTURE,
         "PyTorch's BatchNorm1d defaults: eps 1e-5, momentum 0.1, affine True, track_running_stats True.",
     ),
     Claim(
-        'lecture.diagnostics',
+        "lecture.diagnostics",
         LECTURE,
-        'Per-layer activation and gradient histograms, saturation %, grad:data and update:data ratios show where gradients vanish or explode.',
+        "Per-layer activation and gradient histograms, saturation %, grad:data and update:data ratios show where gradients vanish or explode.",
     ),
     Claim(
-        'lecture.no-grad-eval',
+        "lecture.no-grad-eval",
         LECTURE,
-        'Evaluation under no_grad builds no graph (less memory) and leaves gradients untouched.',
+        "Evaluation under no_grad builds no graph (less memory) and leaves gradients untouched.",
     ),
     Claim(
-        'lecture.sampling',
+        "lecture.sampling",
         LECTURE,
-        'Autoregressive sampling stops at the end token, and after training yields name-like strings.',
+        "Autoregressive sampling stops at the end token, and after training yields name-like strings.",
     ),
 )
 

@@ -27,7 +27,9 @@ def gain(nonlinearity: str) -> float:
         return float(torch.nn.init.calculate_gain(nonlinearity))  # type: ignore[arg-type]
     if nonlinearity in ("gelu", "elu"):
         return second_moment_gain(nonlinearity)
-    raise ValueError(f"unknown nonlinearity {nonlinearity!r}; known: {', '.join(known_nonlinearities())}")
+    raise ValueError(
+        f"unknown nonlinearity {nonlinearity!r}; known: {', '.join(known_nonlinearities())}"
+    )
 
 
 def known_nonlinearities() -> tuple[str, ...]:

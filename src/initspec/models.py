@@ -6,6 +6,7 @@ layers, as the labs do: a 12-layer MLP has 12 Linear layers and 11 activations.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -47,7 +48,7 @@ def build_mlp(
     sizes = [in_dim] + [width] * (depth - 1) + [out_dim]
     layers: list[nn.Module] = []
     generator = torch.Generator().manual_seed(seed)
-    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for index, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         linear = nn.Linear(n_in, n_out, bias=bias)
         scheme.apply(linear, activation, generator)
         layers.append(linear)

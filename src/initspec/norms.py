@@ -54,7 +54,7 @@ class RMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps) * self.weight
 
 
-NORMS = {
+NORMS: dict[str, type[nn.Module]] = {
     "batchnorm": BatchNorm1d,
     "layernorm": nn.LayerNorm,
     "rmsnorm": RMSNorm,
@@ -63,7 +63,7 @@ NORMS = {
 
 def make_norm(name: str, num_features: int) -> nn.Module:
     """Return a fresh normalisation layer, or raise ValueError for an unknown name."""
-    try:
-        return NORMS[name](num_features)
-    except KeyError:
-        raise ValueError(f"unknown norm {name!r}; known: {', '.join(NORMS)}") from None
+    if name not in NORMS:
+        raise ValueError(f"unknown norm {name!r}; known: {', '.join(NORMS)}")
+    layer: nn.Module = NORMS[name](num_features)
+    return layer

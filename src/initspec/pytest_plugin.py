@@ -211,7 +211,7 @@ class ClaimCollector:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Called in the controller for every report, also for those of pytest-xdist workers.
         for name, value in report.user_properties:
-            if name == _PROPERTY:
+            if name == _PROPERTY and isinstance(value, str):
                 self.outcomes.append(TestOutcome(**json.loads(value)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

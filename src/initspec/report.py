@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from initspec.artifacts import dumps
-from initspec.claims import CLAIMS, Claim
+from initspec.claims import CLAIMS
 
 VERDICTS = ("holds", "refuted", "conditional", "error", "not-run")
 # When a claim has several tests, the most serious outcome decides its verdict.
@@ -163,12 +163,11 @@ def write_report(reports_dir: Path, outcomes: list[TestOutcome], now: str) -> di
     reports_dir.mkdir(parents=True, exist_ok=True)
     json_path = reports_dir / "claims.json"
     report = build_report(outcomes, load_previous(json_path), now)
-    for path, text in ((json_path, dumps(report)), (reports_dir / "index.md", render_index(report))):
+    for path, text in (
+        (json_path, dumps(report)),
+        (reports_dir / "index.md", render_index(report)),
+    ):
         staging = path.with_name(f".{path.name}.tmp")
         staging.write_text(text, encoding="utf-8")
         staging.replace(path)
     return report
-
-
-def claim_for(claim_id: str) -> Claim:
-    return CLAIMS[claim_id]

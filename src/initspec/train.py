@@ -97,7 +97,7 @@ def train(
             break
         losses[step] = value
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         if step % config.probe_every == 0:
             for name, probe in probes.items():
                 probed[name].append((step, probe(model)))
@@ -169,4 +169,3 @@ def grad_norm(module: nn.Module) -> float:
     if not grads:
         return 0.0
     return float(torch.linalg.vector_norm(torch.cat(grads)).item())
-
