@@ -154,16 +154,18 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
     return ev
 
 
+def _strict_xpass(report: pytest.TestReport) -> bool:
+    return report.failed and str(report.longrepr).startswith("[XPASS(strict)]")
+
+
 def _verdict(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
     if report.when != "call":
         return "error" if report.failed else "not-run"
-    if report.passed:
-        return "holds"
-    if hasattr(report, "wasxfail"):
-        if report.skipped:
-            ev = item.stash.get(_EVIDENCE, None)
-            return "conditional" if ev is not None and ev.condition_text else "refuted"
+    if report.passed or _strict_xpass(report):
         return "holds"  # a strict xfail that passed: the claim now holds
+    if hasattr(report, "wasxfail"):
+        ev = item.stash.get(_EVIDENCE, None)
+        return "conditional" if ev is not None and ev.condition_text else "refuted"
     if report.skipped:
         return "not-run"
     if call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
@@ -185,7 +187,7 @@ def pytest_runtest_makereport(
         return  # a setup or teardown that went fine says nothing
     ev = item.stash.get(_EVIDENCE, None)
     note = None
-    if report.when == "call" and hasattr(report, "wasxfail") and report.failed:
+    if report.when == "call" and _strict_xpass(report):
         note = "listed in spec/known_failures/ but now holds: remove the entry"
     payload = {
         "nodeid": report.nodeid,
