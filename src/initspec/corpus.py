@@ -1,0 +1,157 @@
+"""The character-level corpus: names, a vocabulary with "." as token 0, context windows.
+
+The packaged corpus is the US census list of first names that the ``names`` package ships
+(female and male lists together, deduplicated): first names are what the lecture's model
+reads, and the letters a-z plus the end token give the lecture's V = 27. A user's own file
+(one name a line) is cleaned as the blog cleans its bird names.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from initspec.data import Dataset
+
+END = "."
+CORPUS_FILES = ("dist.female.first", "dist.male.first")
+CORPUS_DESCRIPTION = (
+    "US census first names (1990), female and male lists of the `names` package "
+    "(dist.female.first + dist.male.first), lowercased and deduplicated: first names as "
+    "in the lecture's names file, letters a-z, V = 27 with the end token"
+)
+
+
+def clean_name(raw: str) -> str:
+    """Lowercase, strip accents, turn inner whitespace into "_" (as the blog), drop the rest."""
+    text = unicodedata.normalize("NFKD", raw.strip().lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"\s+", "_", text)
+    return re.sub(r"[^a-z_]", "", text).strip("_")
+
+
+def _packaged_names() -> list[str]:
+    root = importlib.resources.files("names")
+    found: set[str] = set()
+    for filename in CORPUS_FILES:
+        for line in root.joinpath(filename).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                found.add(clean_name(line.split()[0]))
+    found.discard("")
+    return sorted(found)
+
+
+def load_names(path: Path | None = None) -> list[str]:
+    """The packaged first names (None), or a user's file of one name a line, cleaned.
+
+    Raises ValueError with one line for a missing, unreadable or empty file.
+    """
+    if path is None:
+        return _packaged_names()
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"corpus file {path} does not exist or is not a file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"corpus file {path} cannot be read as UTF-8 text: {error}") from None
+    cleaned = [clean_name(line) for line in text.splitlines()]
+    names = [name for name in cleaned if name]
+    if not names:
+        raise ValueError(f"corpus file {path} holds no names (one name a line, letters a-z)")
+    return names
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Characters <-> token ids; "." (the end token, also the empty context) is id 0."""
+
+    itos: tuple[str, ...]
+
+    @classmethod
+    def from_names(cls, names: list[str]) -> Vocabulary:
+        letters = sorted({ch for name in names for ch in name} - {END})
+        return cls((END, *letters))
+
+    @functools.cached_property
+    def stoi(self) -> dict[str, int]:
+        return {ch: index for index, ch in enumerate(self.itos)}
+
+    @property
+    def size(self) -> int:
+        return len(self.itos)
+
+    def encode(self, text: str) -> list[int]:
+        return [self.stoi[ch] for ch in text]
+
+    def decode(self, tokens: list[int]) -> str:
+        return "".join(self.itos[token] for token in tokens)
+
+
+@dataclass(frozen=True)
+class CharSplit:
+    """Context windows ``x`` (LongTensor [N, context]) and next tokens ``y`` (LongTensor [N])."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+
+@dataclass(frozen=True)
+class CharSplits:
+    """The 80/10/10 split of the shuffled names, as context-window examples."""
+
+    train: CharSplit
+    val: CharSplit
+    test: CharSplit
+    context: int
+
+    def as_dataset(self) -> Dataset:
+        """Train and validation examples in the shape :func:`initspec.train.train` reads."""
+        return Dataset(self.train.x, self.train.y, self.val.x, self.val.y)
+
+
+def windows(names: list[str], vocab: Vocabulary, context: int = 3) -> CharSplit:
+    """Every (previous ``context`` tokens, next token) pair, each name ending with "."."""
+    xs: list[list[int]] = []
+    ys: list[int] = []
+    for name in names:
+        window = [0] * context
+        for token in [*vocab.encode(name), 0]:
+            xs.append(window)
+            ys.append(token)
+            window = [*window[1:], token]
+    x = torch.tensor(xs, dtype=torch.long).view(len(xs), context)
+    return CharSplit(x, torch.tensor(ys, dtype=torch.long))
+
+
+def char_splits(names: list[str], vocab: Vocabulary, context: int = 3, seed: int = 0) -> CharSplits:
+    """Shuffle the names with ``seed``, split them 80/10/10, and build the windows."""
+    if context < 1:
+        raise ValueError(f"context must be a positive integer, got {context!r}")
+    order = torch.randperm(len(names), generator=torch.Generator().manual_seed(seed)).tolist()
+    shuffled = [names[i] for i in order]
+    n_train, n_val = int(0.8 * len(names)), int(0.1 * len(names))
+    parts = (
+        shuffled[:n_train],
+        shuffled[n_train : n_train + n_val],
+        shuffled[n_train + n_val :],
+    )
+    train, val, test = (windows(part, vocab, context) for part in parts)
+    return CharSplits(train, val, test, context)
+
+
+@functools.lru_cache(maxsize=4)
+def default_splits(seed: int = 0) -> tuple[Vocabulary, CharSplits]:
+    """The packaged corpus's vocabulary and context-3 splits (cached: tests share them)."""
+    names = load_names()
+    vocab = Vocabulary.from_names(names)
+    return vocab, char_splits(names, vocab, context=3, seed=seed)
