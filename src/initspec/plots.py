@@ -1,0 +1,114 @@
+"""Loss-curve figures: several runs on one axes, with NaN and flatline markers.
+
+One public function, :func:`plot_loss_curves`. It draws each run's per-step loss (a ``None``
+loss is a NaN: the curve stops there), marks the step where a run hit NaN with an ``x``, marks
+the start of a flat stretch with a vertical dotted line, and draws the chance level. Losses
+above ``y_max`` are drawn at ``y_max`` with a triangle and their value, so one exploding run
+does not squash the others into a line. The PNG bytes depend only on the arguments (fixed size,
+dpi and metadata), so a figure can be snapshot-tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+FIGSIZE = (8.0, 5.0)
+DPI = 100
+COLORS = ("tab:red", "tab:orange", "tab:blue", "tab:green", "tab:purple", "tab:brown")
+
+
+def plot_loss_curves(
+    path: Path,
+    curves: Mapping[str, Sequence[float | None]],
+    *,
+    title: str,
+    nan_steps: Mapping[str, int | None] | None = None,
+    flatline_steps: Mapping[str, int | None] | None = None,
+    chance_level: float | None = None,
+    log_y: bool = True,
+    y_max: float | None = None,
+) -> Path:
+    """Draw ``curves`` (label -> loss per step, None for NaN) on one axes; save a PNG at ``path``.
+
+    ``nan_steps`` and ``flatline_steps`` give, per label, the step of the first NaN and the
+    start of a flat stretch (None: none). Colours follow the order of ``curves``.
+    """
+    nan_steps = nan_steps or {}
+    flatline_steps = flatline_steps or {}
+    figure, axes = plt.subplots(figsize=FIGSIZE, dpi=DPI)
+    steps_total = max((len(losses) for losses in curves.values()), default=1)
+    top = y_max if y_max is not None else _largest(curves)
+
+    for index, (label, losses) in enumerate(curves.items()):
+        color = COLORS[index % len(COLORS)]
+        points = [(step, loss) for step, loss in enumerate(losses) if loss is not None]
+        xs = [step for step, _ in points]
+        ys = [min(loss, top) for _, loss in points]
+        axes.plot(xs, ys, color=color, linewidth=1.2, label=label)
+        for step, loss in points:
+            if loss > top:
+                axes.plot([step], [top], marker="^", color=color, markersize=8)
+                axes.annotate(
+                    f"{loss:.1e}",
+                    (step, top),
+                    textcoords="offset points",
+                    xytext=(6, -12),
+                    color=color,
+                    fontsize=8,
+                )
+        nan_step = nan_steps.get(label)
+        if nan_step is not None:
+            y = min(ys[-1], top) if ys else top
+            axes.plot([nan_step], [y], marker="x", color=color, markersize=12, mew=2.5)
+            axes.annotate(
+                f"{label}: NaN at step {nan_step}",
+                (nan_step, y),
+                textcoords="offset points",
+                xytext=(12, -4),
+                color=color,
+                fontsize=9,
+            )
+        flat = flatline_steps.get(label)
+        if flat is not None:
+            axes.axvline(flat, color=color, linestyle=":", linewidth=1.5)
+            axes.annotate(
+                f"{label}: flat from step {flat}",
+                (flat, 0.5),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                color=color,
+                fontsize=9,
+                rotation=90,
+            )
+
+    if chance_level is not None:
+        axes.axhline(chance_level, color="gray", linestyle="--", linewidth=0.8, label="chance")
+    if log_y:
+        axes.set_yscale("log")
+    if y_max is not None:
+        axes.set_ylim(top=y_max * (3.0 if log_y else 1.05))
+    axes.set_xlim(0, steps_total)
+    axes.set_xlabel("step")
+    axes.set_ylabel("training loss (cross-entropy)" + (", log scale" if log_y else ""))
+    axes.set_title(title)
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(loc="upper right")
+    figure.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    plt.close(figure)
+    return path
+
+
+def _largest(curves: Mapping[str, Sequence[float | None]]) -> float:
+    values = [loss for losses in curves.values() for loss in losses if loss is not None]
+    return max(values, default=1.0)
