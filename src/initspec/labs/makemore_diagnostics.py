@@ -1,0 +1,263 @@
+"""The diagnostics section of the makemore lab: the blog's gain figures and update:data ratio.
+
+* Gain study: the 5-layer tanh MLP (hidden 100) at init, one batch forward and backward with
+  :class:`~initspec.diagnostics.Diagnostics` attached: without BatchNorm at gains 0.5, 5/3 and
+  3.0, and with BatchNorm at 5/3. Per tanh layer: activation and gradient histograms, mean,
+  std, saturation (abs(t) > 0.97) and the problems the diagnostics flag.
+* Update ratio: the BatchNorm model trained as the post trains it (plain SGD, lr 0.075, batch
+  32, up to 1000 steps), with log10(lr * std(grad) / std(param)) read every step.
+* Saturation maps of the single-hidden-layer model, naive init and hidden fix.
+
+The measuring functions are the ones the spec tests call, so a figure in the lab and a verdict
+in the report come from the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from initspec.artifacts import JSONValue, round_floats
+from initspec.charmodel import build_char_mlp, build_deep_char_mlp
+from initspec.corpus import CharSplits, Vocabulary
+from initspec.data import batch_order
+from initspec.diagnostics import (
+    Diagnostics,
+    LayerStats,
+    find_problems,
+    update_ratio_probes,
+)
+from initspec.diagnostics_plots import (
+    plot_activation_histograms,
+    plot_gradient_histograms,
+    plot_saturation_map,
+    plot_update_ratios,
+)
+from initspec.labs import LabOptions
+from initspec.progress import step_printer
+from initspec.train import TrainConfig, train
+
+BATCH_SIZE = 32  # the post's batch
+UPDATE_LR = 0.075  # the post's learning rate for the 5-layer model
+UPDATE_STEPS = 1000  # the post breaks its loop at step 1000 and plots those steps
+# (label, gain, batchnorm): the post's four gain figures.
+GAIN_CASES: tuple[tuple[str, float, bool], ...] = (
+    ("gain 0.5", 0.5, False),
+    ("gain 5/3", 5 / 3, False),
+    ("gain 3.0", 3.0, False),
+    ("gain 5/3 + BatchNorm", 5 / 3, True),
+)
+
+
+@dataclass
+class Snapshot:
+    """One batch through a model with diagnostics attached: loss, stats, outputs, gradients."""
+
+    loss: float
+    stats: list[LayerStats]
+    outputs: dict[str, torch.Tensor]
+    grads: dict[str, torch.Tensor]
+
+    def column(self, key: str) -> list[float]:
+        """One statistic across the layers, in forward order (e.g. "std", "grad_std")."""
+        values = [getattr(layer, key) for layer in self.stats]
+        return [float(v) for v in values]
+
+
+def first_batch(splits: CharSplits, seed: int, batch_size: int = BATCH_SIZE) -> torch.Tensor:
+    """The indices of the first training batch for data seed ``seed`` (as the trainer draws)."""
+    return batch_order(len(splits.train), batch_size, 1, seed)[0]
+
+
+def snapshot(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Snapshot:
+    """Forward and backward one batch with diagnostics attached; gradients are left zeroed."""
+    with Diagnostics(model) as diag:
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()  # type: ignore[no-untyped-call]
+        result = Snapshot(
+            float(loss.detach()), diag.layer_stats(), dict(diag.outputs), dict(diag.grads)
+        )
+    model.zero_grad(set_to_none=True)
+    return result
+
+
+def gain_snapshot(
+    vocab: Vocabulary,
+    splits: CharSplits,
+    *,
+    gain: float,
+    batchnorm: bool,
+    seed: int,
+    layers: int = 5,
+    hidden: int = 100,
+) -> Snapshot:
+    """The 5-layer tanh MLP at init on one batch of the post's size (weight and data seed)."""
+    model = build_deep_char_mlp(
+        vocab.size, layers=layers, hidden=hidden, batchnorm=batchnorm, gain=gain, seed=seed
+    )
+    index = first_batch(splits, seed)
+    return snapshot(model, splits.train.x[index], splits.train.y[index])
+
+
+@dataclass
+class UpdateRun:
+    """The post's 5-layer BatchNorm model trained with plain SGD, update ratios every step."""
+
+    steps: int
+    lr: float
+    losses: list[float | None]
+    history: dict[str, list[float]]  # weight name -> log10 update:data ratio per step
+    final: Snapshot  # diagnostics on the batch after the last step (the post's printout)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def tail_means(self, fraction: float = 0.5) -> dict[str, float]:
+        """Each weight's mean log10 ratio over the last ``fraction`` of the steps."""
+        out = {}
+        for name, values in self.history.items():
+            tail = values[int(len(values) * (1 - fraction)) :]
+            out[name] = sum(tail) / len(tail)
+        return out
+
+
+def update_ratio_run(
+    vocab: Vocabulary,
+    splits: CharSplits,
+    *,
+    seed: int,
+    steps: int = UPDATE_STEPS,
+    lr: float = UPDATE_LR,
+    layers: int = 5,
+    hidden: int = 100,
+    progress: bool = False,
+) -> UpdateRun:
+    """Train as the post does (SGD without momentum, lr 0.075, batch 32) and log the ratios."""
+    model = build_deep_char_mlp(
+        vocab.size, layers=layers, hidden=hidden, batchnorm=True, gain=5 / 3, seed=seed
+    )
+    config = TrainConfig(steps=steps, batch_size=BATCH_SIZE, lr=lr, momentum=0.0, data_seed=seed)
+    callback = step_printer("update ratio", steps, every=max(steps // 5, 1)) if progress else None
+    result = train(
+        model,
+        splits.as_dataset(),
+        config,
+        probes=update_ratio_probes(model, lr),
+        progress=callback,
+    )
+    history = {
+        name.removeprefix("update:"): [value for _, value in points]
+        for name, points in result.probes.items()
+    }
+    # The post prints its statistics from the forward and backward of the step after its run.
+    index = batch_order(len(splits.train), BATCH_SIZE, steps + 1, seed)[steps]
+    final = snapshot(model, splits.train.x[index], splits.train.y[index])
+    return UpdateRun(steps, lr, result.losses, history, final)
+
+
+def _stats_table(snap: Snapshot) -> list[dict[str, JSONValue]]:
+    return [layer.as_dict() for layer in snap.stats]
+
+
+def _slug(label: str) -> str:
+    return label.replace("/", "-").replace(" + ", "_").replace(" ", "_").replace(".", "p")
+
+
+def _draw_gain_figures(out_dir: Path, label: str, snap: Snapshot) -> list[str]:
+    slug = _slug(label)
+    activations = plot_activation_histograms(
+        out_dir / f"diag_activations_{slug}.png",
+        snap.outputs,
+        title=f"Distribution of activations ({label})",
+    )
+    gradients = plot_gradient_histograms(
+        out_dir / f"diag_gradients_{slug}.png",
+        snap.grads,
+        title=f"Distribution of gradients ({label})",
+    )
+    return [activations.name, gradients.name]
+
+
+def _saturation_maps(
+    out_dir: Path, vocab: Vocabulary, splits: CharSplits, seed: int
+) -> dict[str, JSONValue]:
+    index = first_batch(splits, seed)
+    x, y = splits.train.x[index], splits.train.y[index]
+    summary: dict[str, JSONValue] = {}
+    for init in ("naive", "hidden-fix"):
+        model = build_char_mlp(vocab.size, init=init, seed=seed)
+        snap = snapshot(model, x, y)
+        outputs = snap.outputs["act"]
+        path = plot_saturation_map(
+            out_dir / f"diag_saturation_map_{init}.png",
+            outputs,
+            title=f"Hidden layer activations, abs > 0.99 ({init} init)",
+        )
+        summary[init] = {
+            "file": path.name,
+            "fraction_above_0.99": float((outputs.abs() > 0.99).float().mean()),
+            "stats": snap.stats[0].as_dict(),
+        }
+    return summary
+
+
+def run_diagnostics_section(
+    out_dir: Path, options: LabOptions, vocab: Vocabulary, splits: CharSplits
+) -> dict[str, JSONValue]:
+    """Write the gain, update-ratio and saturation figures into ``out_dir``; return the numbers.
+
+    Overrides read: ``depth`` (tanh layers, default 5), ``width`` (hidden, default 100) and
+    ``steps`` (the update-ratio run is the post's 1000 steps, or fewer when ``steps`` is).
+    """
+    overrides: Mapping[str, Any] = options.overrides
+    layers = int(overrides.get("depth", 5))
+    hidden = int(overrides.get("width", 100))
+    steps = min(int(overrides.get("steps", UPDATE_STEPS)), UPDATE_STEPS)
+    seed = options.seed
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    gains: dict[str, JSONValue] = {}
+    for label, gain, batchnorm in GAIN_CASES:
+        snap = gain_snapshot(
+            vocab, splits, gain=gain, batchnorm=batchnorm, seed=seed, layers=layers, hidden=hidden
+        )
+        gains[label] = {
+            "gain": gain,
+            "batchnorm": batchnorm,
+            "loss": snap.loss,
+            "layers": _stats_table(snap),
+            "problems": [finding.as_dict() for finding in find_problems(snap.stats)],
+            "files": _draw_gain_figures(out_dir, label, snap),
+        }
+
+    run = update_ratio_run(
+        vocab, splits, seed=seed, steps=steps, layers=layers, hidden=hidden,
+        progress=options.progress,
+    )  # fmt: skip
+    figure = plot_update_ratios(
+        out_dir / "diag_update_ratio.png",
+        run.history,
+        title=f"update:data ratio, BatchNorm model, SGD lr {run.lr}, batch {BATCH_SIZE}",
+    )
+    after = _draw_gain_figures(out_dir, f"BatchNorm after {run.steps} steps", run.final)
+    update: dict[str, JSONValue] = {
+        "steps": run.steps,
+        "lr": run.lr,
+        "batch_size": BATCH_SIZE,
+        "mean_log10_ratio_last_half": run.tail_means(0.5),
+        "final_loss": run.losses[-1],
+        "layers_after_training": _stats_table(run.final),
+        "files": [figure.name, *after],
+    }
+    summary: dict[str, JSONValue] = {
+        "gain_study": gains,
+        "update_ratio": update,
+        "saturation_maps": _saturation_maps(out_dir, vocab, splits, seed),
+        "seed": seed,
+    }
+    rounded: dict[str, JSONValue] = round_floats(summary)
+    return rounded
