@@ -49,3 +49,13 @@ def second_moment_gain(nonlinearity: str, samples: int = 2_000_000, seed: int = 
     phi = make_activation(nonlinearity)
     second_moment = float(phi(z).pow(2).mean())
     return 1.0 / math.sqrt(second_moment)
+
+
+# Lab 03: "Kaiming init scaled for GeLU's effective gain (~1.7)". The document's figure, kept
+# as stated; :func:`gelu_gain` is the gain that actually keeps a GeLU layer's second moment.
+DOCUMENT_GELU_GAIN = 1.7
+
+
+def gelu_gain() -> float:
+    """The measured second-moment gain of GeLU, 1 / sqrt(E[gelu(z)^2]) for z ~ N(0, 1)."""
+    return second_moment_gain("gelu")
