@@ -1,0 +1,1 @@
+"""Spec of the mechanics claims: fan-in, gains, dead units, BatchNorm, PyTorch's defaults."""
