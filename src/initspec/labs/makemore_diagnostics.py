@@ -31,6 +31,7 @@ from initspec.diagnostics import (
     Diagnostics,
     LayerStats,
     find_problems,
+    grad_data_ratios,
     update_ratio_probes,
 )
 from initspec.diagnostics_plots import (
@@ -57,12 +58,17 @@ GAIN_CASES: tuple[tuple[str, float, bool], ...] = (
 
 @dataclass
 class Snapshot:
-    """One batch through a model with diagnostics attached: loss, stats, outputs, gradients."""
+    """One batch through a model with diagnostics attached.
+
+    ``outputs`` and ``grads`` are each watched layer's output and the loss's gradient there;
+    ``grad_data`` is std(grad) / std(param) of every 2-D parameter.
+    """
 
     loss: float
     stats: list[LayerStats]
     outputs: dict[str, torch.Tensor]
     grads: dict[str, torch.Tensor]
+    grad_data: dict[str, float]
 
     def column(self, key: str) -> list[float]:
         """One statistic across the layers, in forward order (e.g. "std", "grad_std")."""
@@ -81,7 +87,11 @@ def snapshot(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Snapshot:
         loss = F.cross_entropy(model(x), y)
         loss.backward()  # type: ignore[no-untyped-call]
         result = Snapshot(
-            float(loss.detach()), diag.layer_stats(), dict(diag.outputs), dict(diag.grads)
+            float(loss.detach()),
+            diag.layer_stats(),
+            dict(diag.outputs),
+            dict(diag.grads),
+            grad_data_ratios(model),
         )
     model.zero_grad(set_to_none=True)
     return result
@@ -231,6 +241,7 @@ def run_diagnostics_section(
             "loss": snap.loss,
             "layers": _stats_table(snap),
             "problems": [finding.as_dict() for finding in find_problems(snap.stats)],
+            "grad_data_ratios": snap.grad_data,
             "files": _draw_gain_figures(out_dir, label, snap),
         }
 
