@@ -59,6 +59,7 @@ class LayerStats:
 
     name: str
     kind: str
+    saturating: bool  # a bounded activation (tanh): saturation and abs(t) > 0.99 mean dead
     mean: float
     std: float
     saturation: float  # fraction of outputs with abs(t) > SATURATION_THRESHOLD
@@ -209,6 +210,7 @@ class Diagnostics:
                 LayerStats(
                     name=name,
                     kind=self._kinds[name],
+                    saturating=self._saturating[name],
                     mean=float(t.mean()),
                     std=_std(t),
                     saturation=saturation(t),
@@ -299,8 +301,8 @@ def find_problems(
 ) -> list[Finding]:
     """Flag layers the way one reads the blog's histograms.
 
-    * saturated: more than ``saturation_limit`` of a layer's outputs have abs(t) > 0.97
-      (the lecture treats a few percent as healthy);
+    * saturated: more than ``saturation_limit`` of a saturating layer's outputs (tanh) have
+      abs(t) > 0.97 (the lecture treats a few percent as healthy);
     * dead units: some unit is inactive for the whole batch;
     * activations shrink: the forward signal enters at the first layer; a layer whose std is
       below ``shrink`` x the first layer's has lost it;
@@ -312,7 +314,7 @@ def find_problems(
         return findings
     first, last = stats[0], stats[-1]
     for layer in stats:
-        if layer.saturation > saturation_limit:
+        if layer.saturating and layer.saturation > saturation_limit:
             findings.append(Finding(layer.name, "saturated", layer.saturation))
         if layer.dead_fraction > 0:
             findings.append(Finding(layer.name, "dead units", layer.dead_fraction))

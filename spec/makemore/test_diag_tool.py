@@ -1,0 +1,236 @@
+"""The diagnostics themselves: they find the problem layers, and they work on any nn.Module.
+
+The lecture's claim is that per-layer activation and gradient statistics, saturation and the
+grad:data / update:data ratios show where gradients vanish or explode. Here the diagnostics
+read the post's gain-0.5, gain-3.0 and BatchNorm models and must flag the first two and not the
+third; then they are pointed at models that are not character models at all (a conv net, the
+lab-01 ReLU MLP, a GELU + LayerNorm MLP) and must record every activation layer, change
+nothing, and leave no hook behind once detached.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from initspec.corpus import default_splits
+from initspec.data import toy_data
+from initspec.diagnostics import (
+    Diagnostics,
+    find_problems,
+    hook_count,
+    measured_update_ratios,
+    update_ratios,
+    weight_parameters,
+)
+from initspec.diagnostics_plots import (
+    plot_activation_histograms,
+    plot_gradient_histograms,
+    plot_saturation_map,
+    plot_update_ratios,
+)
+from initspec.labs.makemore_diagnostics import gain_snapshot
+from initspec.models import build_mlp
+
+SEEDS = (0, 1, 2)
+
+# (gain, batchnorm) -> the problems the diagnostics must report, and those they must not.
+FLAG_CASES = {
+    "gain-0.5": (0.5, False, {"activations shrink", "gradients vanish"}, {"saturated"}),
+    "gain-3.0": (3.0, False, {"saturated"}, {"activations shrink"}),
+    "gain-5/3+batchnorm": (5 / 3, True, set(), {"saturated", "activations shrink"}),
+}
+
+
+@pytest.mark.claim("lecture.diagnostics")
+@pytest.mark.parametrize("case", list(FLAG_CASES), ids=list(FLAG_CASES))
+def test_diagnostics_flag_the_problem_layers(case: str, evidence) -> None:
+    gain, batchnorm, expected, absent = FLAG_CASES[case]
+    vocab, splits = default_splits()
+    per_seed, held = [], 0
+    for seed in SEEDS:
+        snap = gain_snapshot(vocab, splits, gain=gain, batchnorm=batchnorm, seed=seed)
+        findings = find_problems(snap.stats)
+        problems = {finding.problem for finding in findings}
+        per_seed.append(
+            {
+                "seed": seed,
+                "findings": [finding.as_dict() for finding in findings],
+                "activation_std": snap.column("std"),
+                "gradient_std": snap.column("grad_std"),
+                "saturation": snap.column("saturation"),
+                "grad_data_ratios": snap.grad_data,
+            }
+        )
+        held += expected <= problems and not (absent & problems)
+    evidence.record(per_seed=per_seed, expected=sorted(expected), absent=sorted(absent))
+    evidence.seeds(run=len(SEEDS), held=held)
+    assert held == len(SEEDS), f"expected {expected} and none of {absent}; got {per_seed}"
+
+
+def conv_net() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1), nn.Tanh(),
+        nn.Flatten(), nn.Linear(4 * 8 * 8, 3),
+    )  # fmt: skip
+    x = torch.randn(16, 1, 8, 8, generator=generator)
+    return model, x, torch.randint(0, 3, (16,), generator=generator)
+
+
+def lab01_mlp() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    data = toy_data(seed=0)
+    model = build_mlp(depth=12, width=256, in_dim=256, out_dim=2, activation="relu", seed=0)
+    return model, data.x_train[:64], data.y_train[:64]
+
+
+class GeluBlock(nn.Module):
+    """A residual GELU block with LayerNorm: an architecture the char models never use."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(width)
+        self.fc = nn.Linear(width, width)
+        self.act = nn.GELU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = x + self.act(self.fc(self.norm(x)))
+        return out
+
+
+def gelu_resnet() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 32), *[GeluBlock(32) for _ in range(3)], nn.Linear(32, 4))
+    generator = torch.Generator().manual_seed(1)
+    return (
+        model,
+        torch.randn(8, 10, generator=generator),
+        torch.randint(0, 4, (8,), generator=generator),
+    )
+
+
+USER_MODELS: dict[str, Callable[[], tuple[nn.Module, torch.Tensor, torch.Tensor]]] = {
+    "conv-net": conv_net,
+    "lab01-relu-mlp": lab01_mlp,
+    "gelu-layernorm-resnet": gelu_resnet,
+}
+
+
+def forward_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+    model.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()  # type: ignore[no-untyped-call]
+    grads = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+    return {"loss": loss.detach(), **grads}
+
+
+@pytest.mark.claim("lecture.diagnostics")
+@pytest.mark.parametrize("name", list(USER_MODELS), ids=list(USER_MODELS))
+def test_diagnostics_work_on_any_module_and_detach_completely(name: str, evidence) -> None:
+    model, x, y = USER_MODELS[name]()
+    reference = forward_backward(model, x, y)
+    diag = Diagnostics(model).attach()
+    watched = len(diag.watched())
+    hooks_attached = hook_count(model)
+    observed = forward_backward(model, x, y)
+    stats = diag.layer_stats()
+    diag.detach()
+    before = dict(diag.outputs)
+    after = forward_backward(model, x, y)
+    evidence.record(
+        watched_layers=watched,
+        hooks_while_attached=hooks_attached,
+        hooks_after_detach=hook_count(model),
+        layers=[layer.as_dict() for layer in stats],
+    )
+    assert watched > 0 and len(stats) == watched, f"expected {watched} layers, got {len(stats)}"
+    assert all(layer.grad_std is not None for layer in stats), "a layer got no gradient"
+    assert all(math.isfinite(layer.std) for layer in stats)
+    assert hooks_attached == watched and hook_count(model) == 0, "detach left hooks behind"
+    for key, value in reference.items():
+        assert torch.equal(value, observed[key]), f"diagnostics changed {key}"
+        assert torch.equal(value, after[key]), f"detached diagnostics changed {key}"
+    assert all(diag.outputs[k] is v for k, v in before.items()), "detached hooks still recorded"
+
+
+@pytest.mark.claim("lecture.diagnostics")
+def test_detach_removes_every_hook_even_after_an_error() -> None:
+    model, x, y = lab01_mlp()
+    with pytest.raises(RuntimeError, match="boom"), Diagnostics(model):
+        assert hook_count(model) == 11
+        raise RuntimeError("boom")
+    assert hook_count(model) == 0
+    diag = Diagnostics(model).attach()
+    with pytest.raises(RuntimeError, match="already attached"):
+        diag.attach()
+    loss = F.cross_entropy(model(x), y)
+    diag.detach()
+    diag.grads.clear()
+    loss.backward()  # type: ignore[no-untyped-call]
+    assert hook_count(model) == 0 and not diag.grads, "a gradient hook outlived detach"
+    with pytest.raises(ValueError, match="no module of the watched types"):
+        Diagnostics(nn.Linear(3, 3)).attach()
+
+
+@pytest.mark.claim("lecture.diagnostics")
+def test_dead_relu_units_and_saturated_tanh_units_are_counted(evidence) -> None:
+    model, x, y = lab01_mlp()
+    linear = model[0]
+    assert isinstance(linear, nn.Linear)
+    with torch.no_grad():
+        linear.bias[:8] = -1e3  # eight ReLU units of the first layer never fire
+    with Diagnostics(model) as diag:
+        forward_backward(model, x, y)
+        first = diag.layer_stats()[0]
+        problems = find_problems(diag.layer_stats())
+    evidence.record(dead_fraction=first.dead_fraction, findings=[p.as_dict() for p in problems])
+    assert first.dead_fraction == pytest.approx(8 / 256), f"expected 8/256 dead, {first}"
+    assert any(p.problem == "dead units" and p.layer == first.name for p in problems)
+
+
+@pytest.mark.claim("lecture.diagnostics")
+def test_update_ratio_is_the_post_formula_and_the_real_sgd_update(evidence) -> None:
+    model, x, y = lab01_mlp()
+    lr = 0.05
+    forward_backward(model, x, y)
+    predicted = update_ratios(model, lr)
+    for name, p in weight_parameters(model):
+        assert p.grad is not None
+        formula = math.log10(lr * float(p.grad.std()) / float(p.detach().std()))
+        assert predicted[name] == pytest.approx(formula, abs=1e-6)
+    before = {name: p.detach().clone() for name, p in weight_parameters(model)}
+    torch.optim.SGD(model.parameters(), lr=lr).step()
+    measured = measured_update_ratios(before, model)
+    gaps = {name: abs(measured[name] - predicted[name]) for name in predicted}
+    evidence.record(predicted=predicted, measured=measured)
+    assert max(gaps.values()) < 1e-4, f"plain SGD's update should match the formula: {gaps}"
+
+
+@pytest.mark.claim("lecture.diagnostics")
+def test_figures_are_byte_stable(tmp_path: Path) -> None:
+    model, x, y = conv_net()
+    with Diagnostics(model) as diag:
+        forward_backward(model, x, y)
+        diag.record_update_ratios(0.1)
+        forward_backward(model, x, y)
+        diag.record_update_ratios(0.1)
+        tanh = next(layer.name for layer in diag.layer_stats() if layer.kind == "Tanh")
+    history = diag.update_history
+
+    def draw(folder: Path) -> list[bytes]:
+        paths = [
+            plot_activation_histograms(folder / "a.png", diag.outputs),
+            plot_gradient_histograms(folder / "g.png", diag.grads),
+            plot_update_ratios(folder / "u.png", history),
+            plot_saturation_map(folder / "s.png", diag.outputs[tanh]),
+        ]
+        return [path.read_bytes() for path in paths]
+
+    first, second = draw(tmp_path / "one"), draw(tmp_path / "two")
+    assert first == second and all(data.startswith(b"\x89PNG") for data in first)
