@@ -12,14 +12,18 @@ tanh), the last Linear x ``last_scale``, optionally with BatchNorm after each hi
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.corpus import Vocabulary
+from initspec.corpus import CharSplits, Vocabulary
+from initspec.data import batch_order
 from initspec.norms import BatchNorm1d
+from initspec.train import TrainConfig
 
 # Scales (W1, b1, W2, b2) of the post's create_model for each named init.
 CHAR_INITS: dict[str, tuple[float, float, float, float]] = {
@@ -161,3 +165,41 @@ def sample(
         names.append(vocab.decode(tokens))
     model.train(was_training)
     return names
+
+
+# The post's optimisation: plain SGD (no momentum), batch 32, lr 0.1 (decayed x0.1 halfway).
+BLOG_BATCH_SIZE = 32
+BLOG_LR = 0.1
+
+
+def blog_config(
+    steps: int, *, lr: float = BLOG_LR, data_seed: int = 0, probe_every: int = 1
+) -> TrainConfig:
+    """A :class:`TrainConfig` for the post's loop: plain SGD, batch 32."""
+    return TrainConfig(
+        steps=steps,
+        batch_size=BLOG_BATCH_SIZE,
+        lr=lr,
+        momentum=0.0,
+        data_seed=data_seed,
+        probe_every=probe_every,
+    )
+
+
+@torch.no_grad()
+def first_batch_loss(model: nn.Module, splits: CharSplits, data_seed: int = 0) -> float:
+    """The loss on the first training batch the trainer would draw (the post's step-0 loss)."""
+    index = batch_order(len(splits.train), BLOG_BATCH_SIZE, 1, data_seed)[0]
+    logits = model(splits.train.x[index])
+    return float(F.cross_entropy(logits, splits.train.y[index]).item())
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block: a tiny model trains faster without threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
