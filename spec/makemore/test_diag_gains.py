@@ -13,6 +13,7 @@ import itertools
 import pytest
 
 from initspec.corpus import default_splits
+from initspec.diagnostics_plots import plot_activation_histograms, plot_gradient_histograms
 from initspec.labs.makemore_diagnostics import Snapshot, gain_snapshot
 
 SEEDS = (0, 1, 2)
@@ -26,6 +27,21 @@ def snapshots() -> dict[str, list[Snapshot]]:
         label: [gain_snapshot(vocab, splits, gain=gain, batchnorm=bn, seed=seed) for seed in SEEDS]
         for label, (gain, bn) in CASES.items()
     }
+
+
+def draw(evidence, label: str, snap: Snapshot) -> None:
+    """The post's two figures for one case (seed 0), registered with the verdict."""
+    folder = evidence.artifact_dir
+    evidence.artifact(
+        plot_activation_histograms(
+            folder / "activations.png", snap.outputs, title=f"Distribution of activations ({label})"
+        )
+    )
+    evidence.artifact(
+        plot_gradient_histograms(
+            folder / "gradients.png", snap.grads, title=f"Distribution of gradients ({label})"
+        )
+    )
 
 
 def one_sided_saturation(snap: Snapshot) -> list[float]:
@@ -62,6 +78,7 @@ def test_batchnorm_model_starts_with_std_063_to_065_and_1_to_2_percent_saturated
         one_sided_saturation_within_1_to_2_pct=one_sided_ok,
         batch=32,
     )
+    draw(evidence, "gain 5/3 + BatchNorm", snapshots["5/3+bn"][0])
     evidence.seeds(run=len(SEEDS), held=held)
     if one_sided_ok:
         evidence.condition(
@@ -83,6 +100,7 @@ def test_gain_half_shrinks_activations_with_depth_while_gradients_grow(snapshots
         per_seed.append({"seed": seed, "activation_std": stds, "gradient_std": grads})
         held += shrinks and grows
     evidence.record(per_seed=per_seed)
+    draw(evidence, "gain 0.5", snapshots["0.5"][0])
     evidence.seeds(run=len(SEEDS), held=held)
     assert held == len(SEEDS), f"expected shrinking activations, growing gradients; {per_seed}"
 
@@ -110,6 +128,7 @@ def test_gain_three_saturates_the_layers_and_the_gradients_vanish(snapshots, evi
         )
         held += all(s > 0.2 for s in saturation) and all(r < 0.1 for r in ratio)
     evidence.record(per_seed=per_seed)
+    draw(evidence, "gain 3.0", snapshots["3.0"][0])
     evidence.seeds(run=len(SEEDS), held=held)
     assert held == len(SEEDS), f"expected saturated layers and ~0 gradients; {per_seed}"
 
@@ -127,5 +146,6 @@ def test_gain_five_thirds_gives_every_layer_a_similar_gradient_std(snapshots, ev
         )
         held += spread <= 2.0
     evidence.record(per_seed=per_seed)
+    draw(evidence, "gain 5/3", snapshots["5/3"][0])
     evidence.seeds(run=len(SEEDS), held=held)
     assert held == len(SEEDS), f"expected gradient stds within 2x of each other; {per_seed}"

@@ -17,6 +17,7 @@ from torch.nn import functional as F
 from initspec.charmodel import CharMLP, build_char_mlp
 from initspec.corpus import default_splits
 from initspec.diagnostics import DEAD_THRESHOLD, SATURATION_THRESHOLD, Diagnostics, dead_units
+from initspec.diagnostics_plots import plot_saturation_map
 from initspec.labs.makemore_diagnostics import first_batch
 
 SEEDS = (0, 1, 2)
@@ -96,6 +97,8 @@ def test_naive_init_saturates_many_hidden_units(evidence) -> None:
         for r in per_seed
     ]
     evidence.record(per_seed=per_seed, batch=32, hidden=200, threshold=DEAD_THRESHOLD)
+    figure = evidence.artifact_dir / "saturation_map_naive_seed0.png"
+    evidence.artifact(plot_saturation_map(figure, hidden_layer(naive(0), 0).out))
     evidence.seeds(run=len(SEEDS), held=sum(held))
     assert all(held), (
         f"expected >= 25% of outputs at abs(h) > 0.99 with 1 - h^2 < 0.02; got {per_seed}"

@@ -15,6 +15,7 @@ import math
 import pytest
 
 from initspec.corpus import default_splits
+from initspec.diagnostics_plots import plot_update_ratios
 from initspec.labs.makemore_diagnostics import UPDATE_LR, UPDATE_STEPS, UpdateRun, update_ratio_run
 
 SEEDS = (0, 1, 2)
@@ -55,6 +56,10 @@ def test_update_to_data_ratio_sits_near_one_in_a_thousand(runs, evidence) -> Non
         document_implied_log10=[math.log10(UPDATE_LR * r) for r in DOCUMENT_GRAD_DATA],
         lowest=min(everything),
         highest=max(everything),
+    )
+    figure = evidence.artifact_dir / "update_ratio.png"
+    evidence.artifact(
+        plot_update_ratios(figure, runs[0].history, title="update:data ratio (seed 0)")
     )
     evidence.seeds(run=len(SEEDS), held=held)
     assert held == len(SEEDS), (
