@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
+import torch
 from hypothesis import HealthCheck, settings
 from torch import nn
 
+from initspec.charmodel import CharMLP
+from initspec.data import Dataset
 from initspec.norms import BatchNorm1d
 from initspec.pytest_plugin import Evidence
+from initspec.train import TrainConfig, TrainResult
 
 # Every BatchNorm claim is checked on initspec's layer and on PyTorch's.
 BATCHNORMS: dict[str, Callable[..., nn.Module]] = {
@@ -29,3 +35,37 @@ def record_worst(evidence: Evidence, **figures: float) -> None:
         if evidence.figures.get(name) is None or value > evidence.figures[name]
     }
     evidence.record(**worst, examples=int(evidence.figures.get("examples", 0)) + 1)
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """One intra-op thread: these tensors are small, and on a shared machine a second thread
+    only spins. The previous setting is restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+# The lecture's setting: the character MLP (context 3, embedding 10, hidden 200, tanh) with
+# BatchNorm after the hidden Linear, SGD at lr 0.1 on batches of 32; far fewer steps than
+# the post's 200,000, enough for gamma, beta and the running statistics to move.
+CHAR_BN_SEEDS = range(3)
+CHAR_BN_CONFIG = TrainConfig(steps=1000, batch_size=32, lr=0.1, momentum=0.0, data_seed=0)
+
+
+@dataclass(frozen=True)
+class TrainedCharBatchNorm:
+    seed: int
+    model: CharMLP
+    result: TrainResult
+    initial_hidden_bias: torch.Tensor
+
+
+@dataclass(frozen=True)
+class CharBatchNormRuns:
+    data: Dataset
+    vocab_size: int
+    runs: list[TrainedCharBatchNorm]

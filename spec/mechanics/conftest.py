@@ -1,18 +1,40 @@
-"""Fixtures of the mechanics specs."""
+"""Fixtures of the mechanics specs: one thread, and the lecture's BatchNorm model trained once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-import torch
+
+from initspec.charmodel import build_char_mlp
+from initspec.corpus import default_splits
+from initspec.train import train
+
+from .cases import (
+    CHAR_BN_CONFIG,
+    CHAR_BN_SEEDS,
+    CharBatchNormRuns,
+    TrainedCharBatchNorm,
+    single_thread,
+)
 
 
 @pytest.fixture(autouse=True)
 def one_thread() -> Iterator[None]:
-    """Run on one intra-op thread: these tensors are small, and on a shared machine a second
-    thread only spins. Restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with single_thread():
+        yield
+
+
+@pytest.fixture(scope="session")
+def char_batchnorm_runs() -> CharBatchNormRuns:
+    """The character MLP with BatchNorm, trained once per seed for every test that reads it."""
+    vocab, splits = default_splits(seed=0)
+    data = splits.as_dataset()
+    runs = []
+    with single_thread():
+        for seed in CHAR_BN_SEEDS:
+            model = build_char_mlp(vocab.size, init="hidden-fix", batchnorm=True, seed=seed)
+            initial_bias = model.hidden.bias.detach().clone()
+            result = train(model, data, CHAR_BN_CONFIG)
+            runs.append(TrainedCharBatchNorm(seed, model, result, initial_bias))
+    return CharBatchNormRuns(data, vocab.size, runs)
