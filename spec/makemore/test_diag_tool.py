@@ -226,7 +226,7 @@ def test_figures_are_byte_stable(tmp_path: Path) -> None:
     def draw(folder: Path) -> list[bytes]:
         paths = [
             plot_activation_histograms(folder / "a.png", diag.outputs),
-            plot_gradient_histograms(folder / "g.png", diag.grads),
+            plot_gradient_histograms(folder / "g.png", diag.gradients()),
             plot_update_ratios(folder / "u.png", history),
             plot_saturation_map(folder / "s.png", diag.outputs[tanh]),
         ]

@@ -221,6 +221,10 @@ class Diagnostics:
             )
         return stats
 
+    def gradients(self) -> dict[str, torch.Tensor]:
+        """The latest gradient at each watched output, in forward order (as ``outputs``)."""
+        return {name: self.grads[name] for name in self.outputs if name in self.grads}
+
     def saturation_map(self, name: str, threshold: float = DEAD_THRESHOLD) -> torch.Tensor:
         """The blog's map: abs(h) > threshold as a bool matrix, examples x units."""
         return self.outputs[name].flatten(1).abs() > threshold

@@ -46,7 +46,11 @@ def _save(figure: Figure, path: Path) -> Path:
 
 
 def _density_lines(
-    path: Path, tensors: Mapping[str, torch.Tensor], labels: Mapping[str, str], title: str
+    path: Path,
+    tensors: Mapping[str, torch.Tensor],
+    labels: Mapping[str, str],
+    title: str,
+    xlabel: str,
 ) -> Path:
     figure, axes = plt.subplots(figsize=WIDE, dpi=DPI)
     for name, t in tensors.items():
@@ -60,6 +64,7 @@ def _density_lines(
         centres = (edges[:-1] + edges[1:]) / 2
         axes.plot(centres.numpy(), density.numpy(), linewidth=1.2, label=labels[name])
     axes.set_title(title)
+    axes.set_xlabel(xlabel)
     axes.set_ylabel("density")
     axes.grid(True, alpha=0.3)
     axes.legend(loc="upper right", fontsize=8)
@@ -75,7 +80,7 @@ def plot_activation_histograms(
         f"saturated {100 * saturation(t, SATURATION_THRESHOLD):.1f}%"
         for name, t in outputs.items()
     }
-    return _density_lines(path, outputs, labels, title)
+    return _density_lines(path, outputs, labels, title, "activation value")
 
 
 def plot_gradient_histograms(
@@ -86,7 +91,7 @@ def plot_gradient_histograms(
         name: f"{name}: mean {float(g.mean()):+.1e}, std {float(g.std()):.2e}"
         for name, g in grads.items()
     }
-    return _density_lines(path, grads, labels, title)
+    return _density_lines(path, grads, labels, title, "gradient at the activation output")
 
 
 def plot_update_ratios(

@@ -90,7 +90,7 @@ def snapshot(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Snapshot:
             float(loss.detach()),
             diag.layer_stats(),
             dict(diag.outputs),
-            dict(diag.grads),
+            diag.gradients(),
             grad_data_ratios(model),
         )
     model.zero_grad(set_to_none=True)
