@@ -14,7 +14,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from initspec.artifacts import atomic_directory, check_writable_dir
 from initspec.claims import CLAIMS
@@ -55,8 +55,15 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument gets one line on stderr (no usage block), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="initspec", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="initspec", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     lab = commands.add_parser("lab", help="run a lab and write its directory")
