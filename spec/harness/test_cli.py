@@ -1,0 +1,110 @@
+"""``initspec lab 01`` on the command line: bad input is refused cleanly, good input writes the lab.
+
+The CLI runs in-process (``initspec.cli.main``) so each case costs milliseconds, not a new
+interpreter. Bad input: exit code 2, one line on stderr, nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+from initspec.cli import main
+
+LAB01_FILES = {"train.py", "losses.json", "loss_curves.png", "manifest.json", "README.md"}
+TINY = ["--steps", "5", "--depth", "3", "--width", "16", "--quiet"]
+
+BAD_INPUT = {
+    "depth-0": ["--depth", "0"],
+    "unknown-init": ["--init", "orthogonal-ish"],
+    "unknown-init-in-list": ["--init", "xavier,nope"],
+    "unknown-activation": ["--activation", "swishy"],
+    "lr-0": ["--lr", "0"],
+    "lr-nan": ["--lr", "nan"],
+    "lr-negative": ["--lr", "-1"],
+    "lr-inf": ["--lr", "inf"],
+    "steps-0": ["--steps", "0"],
+    "corpus-not-for-lab-01": ["--corpus", "names.txt"],
+}
+
+
+def run_cli(argv: list[str]) -> int:
+    """``main(argv)``'s exit code, whether it returns it or argparse raises SystemExit."""
+    try:
+        return main(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+
+def files_under(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
+
+
+@pytest.mark.parametrize("arguments", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    arguments: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = run_cli(["lab", "01", "--out", str(out), *TINY, *arguments])
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2, f"expected exit code 2, got {code}; stderr {captured.err!r}"
+    assert len(lines) == 1 and "error" in lines[0], f"expected one error line, got {lines}"
+    assert files_under(tmp_path) == [], f"bad input wrote {files_under(tmp_path)}"
+
+
+def test_an_output_path_under_a_regular_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    code = run_cli(["lab", "01", "--out", str(blocker / "reports"), *TINY])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, f"expected exit 2 and one line; got {code}, {lines}"
+    assert files_under(tmp_path) == ["a-file"]
+
+
+def test_unknown_lab_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["lab", "99", "--out", str(tmp_path / "out")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, f"expected exit 2 and one line; got {code}, {lines}"
+    assert files_under(tmp_path) == []
+
+
+def test_a_tiny_run_writes_the_five_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli(["lab", "01", "--out", str(tmp_path), "--seed", "3", *TINY])
+    assert code == 0, capsys.readouterr().err
+    lab = tmp_path / "10-init-matters"
+    assert {p.name for p in lab.iterdir()} == LAB01_FILES
+    assert files_under(tmp_path) == sorted(
+        ["10-init-matters", *(f"10-init-matters/{f}" for f in LAB01_FILES)]
+    )
+    losses = json.loads((lab / "losses.json").read_text())
+    assert set(losses["losses"]) == {"uniform", "xavier", "kaiming"}
+    assert all(len(curve) == 5 for curve in losses["losses"].values())
+    summary = json.loads((lab / "manifest.json").read_text())["results_summary"]
+    for key in ("steps_to_nan_uniform", "final_loss_xavier", "final_loss_kaiming"):
+        assert key in summary, f"results_summary lacks {key}"
+    readme = (lab / "README.md").read_text()
+    assert all(f"\n{n}. " in readme for n in (1, 2, 3, 4)), "README lacks a Block D answer"
+    assert (lab / "loss_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_train_py_regenerates_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["lab", "01", "--out", str(tmp_path / "first"), "--seed", "2", *TINY]) == 0
+    script = tmp_path / "first" / "10-init-matters" / "train.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "--out", str(tmp_path / "second")])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_path(str(script), run_name="__main__")
+    assert exit_.value.code == 0, capsys.readouterr().err
+    first = (tmp_path / "first" / "10-init-matters" / "losses.json").read_bytes()
+    second = (tmp_path / "second" / "10-init-matters" / "losses.json").read_bytes()
+    assert first == second, "train.py did not reproduce the run it came from"
