@@ -1,0 +1,106 @@
+"""initspec's BatchNorm1d, written from the lecture's description, behaves as torch.nn's.
+
+Both layers get the same gamma and beta and the same sequence of training batches, then the
+same eval batch: outputs, running statistics and every gradient must agree, for all the
+shapes, momenta and epsilons hypothesis draws.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from initspec.norms import BatchNorm1d
+from initspec.pytest_plugin import Evidence
+
+from .cases import property_test, record_worst
+
+TOLERANCES = {torch.float32: (1e-5, 1e-4), torch.float64: (1e-10, 1e-10)}  # rtol, atol
+
+
+def step(bn: nn.Module, x: torch.Tensor, upstream: torch.Tensor) -> list[torch.Tensor]:
+    """Forward, backward; the output and the gradients of input, gamma and beta."""
+    x = x.clone().requires_grad_()
+    y = bn(x)
+    (y * upstream).sum().backward()  # type: ignore[no-untyped-call]
+    grads = [x.grad, bn.weight.grad, bn.bias.grad]
+    assert all(g is not None for g in grads)
+    bn.zero_grad(set_to_none=True)
+    return [y.detach(), *(g for g in grads if g is not None)]
+
+
+def largest_difference(ours: list[torch.Tensor], theirs: list[torch.Tensor]) -> float:
+    return max((a - b).abs().max().item() for a, b in zip(ours, theirs, strict=True))
+
+
+@pytest.mark.claim("lecture.bn-standardises", "lecture.bn-running-stats")
+@pytest.mark.parametrize("dtype", TOLERANCES, ids=["float32", "float64"])
+@property_test
+@given(
+    batch=st.integers(2, 64),
+    features=st.integers(1, 32),
+    steps=st.integers(1, 5),
+    momentum=st.floats(0.0, 1.0),
+    eps=st.sampled_from([1e-5, 1e-3, 1e-1]),
+    seed=st.integers(0, 2**16),
+)
+def test_initspec_batchnorm_matches_torch_in_train_and_eval(
+    evidence: Evidence,
+    dtype: torch.dtype,
+    batch: int,
+    features: int,
+    steps: int,
+    momentum: float,
+    eps: float,
+    seed: int,
+) -> None:
+    rtol, atol = TOLERANCES[dtype]
+    generator = torch.Generator().manual_seed(seed)
+
+    def draw(*shape: int, scale: float = 1.0) -> torch.Tensor:
+        return torch.randn(*shape, generator=generator, dtype=dtype) * scale
+
+    ours = BatchNorm1d(features, eps=eps, momentum=momentum).to(dtype)
+    theirs = nn.BatchNorm1d(features, eps=eps, momentum=momentum).to(dtype)
+    with torch.no_grad():
+        gamma, beta = draw(features) + 1, draw(features)
+        for bn in (ours, theirs):
+            bn.weight.copy_(gamma)
+            bn.bias.copy_(beta)
+
+    worst = {"train": 0.0, "running": 0.0, "eval": 0.0}
+    for mode in ["train"] * steps + ["eval"]:
+        x, upstream = (
+            draw(batch, features, scale=3) + draw(features, scale=5),
+            draw(batch, features),
+        )
+        mine = step(ours.train(mode == "train"), x, upstream)
+        reference = step(theirs.train(mode == "train"), x, upstream)
+        worst[mode] = max(worst[mode], largest_difference(mine, reference))
+        for a, b in zip(mine, reference, strict=True):
+            torch.testing.assert_close(a, b, rtol=rtol, atol=atol, msg=f"{mode}-mode mismatch")
+        stats = [ours.running_mean, ours.running_var]
+        reference_stats = [theirs.running_mean, theirs.running_var]
+        worst["running"] = max(worst["running"], largest_difference(stats, reference_stats))
+        for a, b in zip(stats, reference_stats, strict=True):
+            torch.testing.assert_close(a, b, rtol=rtol, atol=atol, msg="running stats mismatch")
+    record_worst(
+        evidence,
+        **{f"worst_difference_{name}_{str(dtype)[6:]}": value for name, value in worst.items()},
+    )
+    assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == steps
+
+
+@pytest.mark.claim("lecture.bn-running-stats")
+def test_state_dicts_load_across_the_two_implementations() -> None:
+    theirs = nn.BatchNorm1d(5)
+    theirs(torch.randn(8, 5, generator=torch.Generator().manual_seed(0)))
+    ours = BatchNorm1d(5)
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    back = nn.BatchNorm1d(5)
+    back.load_state_dict(ours.state_dict(), strict=True)
+    for name, value in theirs.state_dict().items():
+        assert torch.equal(back.state_dict()[name], value), f"{name} did not survive the round trip"
