@@ -36,7 +36,7 @@ DPI = 100
 BINS = 100
 
 
-def _save(figure: Figure, path: Path) -> Path:
+def _save(figure: Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
@@ -46,7 +46,7 @@ def _save(figure: Figure, path: Path) -> Path:
 
 
 def _density_lines(
-    path: Path,
+    path: str | Path,
     tensors: Mapping[str, torch.Tensor],
     labels: Mapping[str, str],
     title: str,
@@ -72,7 +72,10 @@ def _density_lines(
 
 
 def plot_activation_histograms(
-    path: Path, outputs: Mapping[str, torch.Tensor], *, title: str = "Distribution of activations"
+    path: str | Path,
+    outputs: Mapping[str, torch.Tensor],
+    *,
+    title: str = "Distribution of activations",
 ) -> Path:
     """Per-layer activation densities; legend: mean, std, saturated % (abs(t) > 0.97)."""
     labels = {
@@ -84,7 +87,7 @@ def plot_activation_histograms(
 
 
 def plot_gradient_histograms(
-    path: Path, grads: Mapping[str, torch.Tensor], *, title: str = "Distribution of gradients"
+    path: str | Path, grads: Mapping[str, torch.Tensor], *, title: str = "Distribution of gradients"
 ) -> Path:
     """Per-layer densities of the gradient at each activation output; legend: mean, std."""
     labels = {
@@ -95,7 +98,7 @@ def plot_gradient_histograms(
 
 
 def plot_update_ratios(
-    path: Path,
+    path: str | Path,
     history: Mapping[str, Sequence[float]],
     *,
     title: str = "update:data ratio over steps",
@@ -115,7 +118,7 @@ def plot_update_ratios(
 
 
 def plot_saturation_map(
-    path: Path,
+    path: str | Path,
     outputs: torch.Tensor,
     *,
     threshold: float = DEAD_THRESHOLD,
