@@ -115,6 +115,25 @@ def gain_snapshot(
     return snapshot(model, splits.train.x[index], splits.train.y[index])
 
 
+def trained_gain_snapshot(
+    vocab: Vocabulary,
+    splits: CharSplits,
+    *,
+    gain: float,
+    batchnorm: bool,
+    seed: int,
+    steps: int = UPDATE_STEPS,
+    lr: float = UPDATE_LR,
+) -> Snapshot:
+    """The same model after the post's loop (plain SGD, lr 0.075, batch 32, ``steps`` steps),
+    read on the batch after the last step, as the post reads its printout."""
+    model = build_deep_char_mlp(vocab.size, batchnorm=batchnorm, gain=gain, seed=seed)
+    config = TrainConfig(steps=steps, batch_size=BATCH_SIZE, lr=lr, momentum=0.0, data_seed=seed)
+    train(model, splits.as_dataset(), config)
+    index = batch_order(len(splits.train), BATCH_SIZE, steps + 1, seed)[steps]
+    return snapshot(model, splits.train.x[index], splits.train.y[index])
+
+
 @dataclass
 class UpdateRun:
     """The post's 5-layer BatchNorm model trained with plain SGD, update ratios every step."""
