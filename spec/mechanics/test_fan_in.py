@@ -113,10 +113,10 @@ class DepthCase:
 WIDTH, DEPTH, ROWS = 256, 50, 128
 DEPTH_CASES = [
     # What the lecture prescribes: both keep the scale.
-    DepthCase("relu-kaiming-sqrt(2/fan_in)", "relu", math.sqrt(2), 1.0, seeds=16),
-    DepthCase("linear-1/sqrt(fan_in)", "linear", 1.0, 1.0, seeds=16),
+    DepthCase("relu-sqrt2-over-sqrt-fan-in", "relu", math.sqrt(2), 1.0, seeds=16),
+    DepthCase("linear-1-over-sqrt-fan-in", "linear", 1.0, 1.0, seeds=16),
     # What it warns against: ReLU halves the second moment; unit weights multiply it by fan_in.
-    DepthCase("relu-1/sqrt(fan_in)", "relu", 1.0, 0.5, seeds=4),
+    DepthCase("relu-1-over-sqrt-fan-in", "relu", 1.0, 0.5, seeds=4),
     DepthCase("linear-unit-weights", "linear", math.sqrt(WIDTH), float(WIDTH), seeds=4),
 ]
 
