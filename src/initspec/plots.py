@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -21,6 +22,7 @@ import matplotlib.pyplot as plt
 
 FIGSIZE = (8.0, 5.0)
 DPI = 100
+SHORT = 20
 COLORS = ("tab:red", "tab:orange", "tab:blue", "tab:green", "tab:purple", "tab:brown")
 
 
@@ -34,11 +36,15 @@ def plot_loss_curves(
     chance_level: float | None = None,
     log_y: bool = True,
     y_max: float | None = None,
+    detail_ylim: tuple[float, float] | None = None,
 ) -> Path:
     """Draw ``curves`` (label -> loss per step, None for NaN) on one axes; save a PNG at ``path``.
 
     ``nan_steps`` and ``flatline_steps`` give, per label, the step of the first NaN and the
-    start of a flat stretch (None: none). Colours follow the order of ``curves``.
+    start of a flat stretch (None: none). Colours follow the order of ``curves``. A curve of
+    fewer than SHORT points (a run that died early) is drawn with dots so it stays visible.
+    ``detail_ylim`` adds an inset with a linear y axis over that range (slow descents that a
+    log scale flattens).
     """
     nan_steps = nan_steps or {}
     flatline_steps = flatline_steps or {}
@@ -51,18 +57,19 @@ def plot_loss_curves(
         points = [(step, loss) for step, loss in enumerate(losses) if loss is not None]
         xs = [step for step, _ in points]
         ys = [min(loss, top) for _, loss in points]
-        axes.plot(xs, ys, color=color, linewidth=1.2, label=label)
-        for step, loss in points:
-            if loss > top:
-                axes.plot([step], [top], marker="^", color=color, markersize=8)
-                axes.annotate(
-                    f"{loss:.1e}",
-                    (step, top),
-                    textcoords="offset points",
-                    xytext=(6, -12),
-                    color=color,
-                    fontsize=8,
-                )
+        marker = "o" if len(points) < SHORT else None
+        axes.plot(xs, ys, color=color, linewidth=1.2, label=label, marker=marker, markersize=4)
+        above = [(step, loss) for step, loss in points if loss > top]
+        if above:
+            axes.plot([step for step, _ in above], [top] * len(above), "^", color=color)
+            axes.annotate(
+                f"{label}: off scale, up to {max(loss for _, loss in above):.1e}",
+                (above[0][0], top),
+                textcoords="offset points",
+                xytext=(12, -16),
+                color=color,
+                fontsize=8,
+            )
         nan_step = nan_steps.get(label)
         if nan_step is not None:
             y = min(ys[-1], top) if ys else top
@@ -100,13 +107,40 @@ def plot_loss_curves(
     axes.set_ylabel("training loss (cross-entropy)" + (", log scale" if log_y else ""))
     axes.set_title(title)
     axes.grid(True, which="major", alpha=0.3)
-    axes.legend(loc="upper right")
+    axes.legend(loc="lower left")
+    if detail_ylim is not None:
+        _detail_inset(axes, curves, detail_ylim, chance_level, steps_total)
     figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(figure)
     return path
+
+
+def _detail_inset(
+    axes: Any,
+    curves: Mapping[str, Sequence[float | None]],
+    ylim: tuple[float, float],
+    chance_level: float | None,
+    steps_total: int,
+) -> None:
+    inset = axes.inset_axes((0.5, 0.55, 0.47, 0.38))
+    for index, losses in enumerate(curves.values()):
+        points = [(step, loss) for step, loss in enumerate(losses) if loss is not None]
+        inset.plot(
+            [step for step, _ in points],
+            [loss for _, loss in points],
+            color=COLORS[index % len(COLORS)],
+            linewidth=0.8,
+        )
+    if chance_level is not None:
+        inset.axhline(chance_level, color="gray", linestyle="--", linewidth=0.8)
+    inset.set_xlim(0, steps_total)
+    inset.set_ylim(*ylim)
+    inset.set_title("detail, linear scale", fontsize=8)
+    inset.tick_params(labelsize=7)
+    inset.grid(True, alpha=0.3)
 
 
 def _largest(curves: Mapping[str, Sequence[float | None]]) -> float:

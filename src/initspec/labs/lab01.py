@@ -36,7 +36,7 @@ DIRECTORY = "10-init-matters"
 TITLE = "Lab 01: init ablation"
 
 SLOPE_WINDOW = 200  # Block D, question 3: "the slope of its loss curve over the last 200 steps"
-Y_MAX = 1e8  # losses above this are drawn at the top of the figure, marked with their value
+Y_MAX = 1e3  # losses above this are drawn at the top of the figure, marked with their value
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,7 @@ def write_figure(path: Path, ablation: Ablation) -> Path:
         flatline_steps={init: run.flatline_step for init, run in runs.items()},
         chance_level=ablation.chance,
         y_max=Y_MAX,
+        detail_ylim=(0.0, 1.2 * ablation.chance),
     )
 
 
