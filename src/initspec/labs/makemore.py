@@ -359,7 +359,8 @@ def readme(
         "",
         "`loss_curves_start.png`: the first 1000 steps (log scale), where the naive run's "
         "hockey stick is: a fast drop that only shrinks its logits (their std falls) and stays "
-        "above log V for hundreds of steps, while the fixed runs start near log V. "
+        "above log V for hundreds of steps, while the fixed runs start near log V (49, the "
+        "first step a 50-step mean can be read, means: at once). "
         f"`loss_curves.png`: the whole run, {SMOOTH}-step means.",
         "",
         f"The documents: the lecture's validation loss goes {DOC_VAL['lecture naive']:.2f} -> "
