@@ -18,6 +18,7 @@ hidden fix (also W1 x 0.1, b1 = 0). The lab writes:
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 import statistics
 import time
@@ -119,9 +120,14 @@ def load_corpus(config: MakemoreConfig, seed: int) -> tuple[Vocabulary, CharSpli
 
 
 def validate(options: LabOptions) -> None:
-    """Reject a bad override or an unusable --corpus file before anything is written."""
+    """Reject a bad override or an unusable --corpus file before anything is written.
+
+    ``depth`` and ``width`` reach only the diagnostics section (its 5-layer model).
+    """
     config = config_from(options)
     load_corpus(config, options.seed)
+    if importlib.util.find_spec(DIAGNOSTICS_MODULE) is None:
+        raise ValueError(f"the makemore lab needs {DIAGNOSTICS_MODULE} (its diagnostics figures)")
 
 
 def first_batch_table(vocab: Vocabulary, splits: CharSplits, seed: int) -> dict[str, Any]:
