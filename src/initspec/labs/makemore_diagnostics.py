@@ -24,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from initspec.artifacts import JSONValue, round_floats
-from initspec.charmodel import build_char_mlp, build_deep_char_mlp
+from initspec.charmodel import build_char_mlp, build_deep_char_mlp, single_thread
 from initspec.corpus import CharSplits, Vocabulary
 from initspec.data import batch_order
 from initspec.diagnostics import (
@@ -83,7 +83,7 @@ def first_batch(splits: CharSplits, seed: int, batch_size: int = BATCH_SIZE) -> 
 
 def snapshot(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Snapshot:
     """Forward and backward one batch with diagnostics attached; gradients are left zeroed."""
-    with Diagnostics(model) as diag:
+    with single_thread(), Diagnostics(model) as diag:
         loss = F.cross_entropy(model(x), y)
         loss.backward()  # type: ignore[no-untyped-call]
         result = Snapshot(
@@ -129,7 +129,8 @@ def trained_gain_snapshot(
     read on the batch after the last step, as the post reads its printout."""
     model = build_deep_char_mlp(vocab.size, batchnorm=batchnorm, gain=gain, seed=seed)
     config = TrainConfig(steps=steps, batch_size=BATCH_SIZE, lr=lr, momentum=0.0, data_seed=seed)
-    train(model, splits.as_dataset(), config)
+    with single_thread():
+        train(model, splits.as_dataset(), config)
     index = batch_order(len(splits.train), BATCH_SIZE, steps + 1, seed)[steps]
     return snapshot(model, splits.train.x[index], splits.train.y[index])
 
@@ -171,13 +172,14 @@ def update_ratio_run(
     )
     config = TrainConfig(steps=steps, batch_size=BATCH_SIZE, lr=lr, momentum=0.0, data_seed=seed)
     callback = step_printer("update ratio", steps, every=max(steps // 5, 1)) if progress else None
-    result = train(
-        model,
-        splits.as_dataset(),
-        config,
-        probes=update_ratio_probes(model, lr),
-        progress=callback,
-    )
+    with single_thread():
+        result = train(
+            model,
+            splits.as_dataset(),
+            config,
+            probes=update_ratio_probes(model, lr),
+            progress=callback,
+        )
     history = {
         name.removeprefix("update:"): [value for _, value in points]
         for name, points in result.probes.items()
