@@ -115,10 +115,40 @@ def gelu_resnet() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
     )
 
 
-USER_MODELS: dict[str, Callable[[], tuple[nn.Module, torch.Tensor, torch.Tensor]]] = {
-    "conv-net": conv_net,
-    "lab01-relu-mlp": lab01_mlp,
-    "gelu-layernorm-resnet": gelu_resnet,
+class BasicBlock(nn.Module):
+    """A ResNet basic block that, like torchvision's, calls one ReLU module twice."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        result: torch.Tensor = self.relu(out + x)
+        return result
+
+
+def resnet_blocks() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), BasicBlock(4), BasicBlock(4), nn.Flatten(), nn.Linear(256, 3)
+    )
+    generator = torch.Generator().manual_seed(2)
+    x = torch.randn(8, 1, 8, 8, generator=generator)
+    return model, x, torch.randint(0, 3, (8,), generator=generator)
+
+
+# name -> (builder, activation outputs recorded per forward pass)
+USER_MODELS: dict[str, tuple[Callable[[], tuple[nn.Module, torch.Tensor, torch.Tensor]], int]] = {
+    "conv-net": (conv_net, 2),
+    "lab01-relu-mlp": (lab01_mlp, 11),
+    "gelu-layernorm-resnet": (gelu_resnet, 3),
+    "resnet-blocks-reusing-one-relu": (resnet_blocks, 4),
 }
 
 
@@ -133,7 +163,8 @@ def forward_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict
 @pytest.mark.claim("lecture.diagnostics")
 @pytest.mark.parametrize("name", list(USER_MODELS), ids=list(USER_MODELS))
 def test_diagnostics_work_on_any_module_and_detach_completely(name: str, evidence) -> None:
-    model, x, y = USER_MODELS[name]()
+    build, recorded = USER_MODELS[name]
+    model, x, y = build()
     reference = forward_backward(model, x, y)
     diag = Diagnostics(model).attach()
     watched = len(diag.watched())
@@ -149,10 +180,11 @@ def test_diagnostics_work_on_any_module_and_detach_completely(name: str, evidenc
         hooks_after_detach=hook_count(model),
         layers=[layer.as_dict() for layer in stats],
     )
-    assert watched > 0 and len(stats) == watched, f"expected {watched} layers, got {len(stats)}"
+    assert len(stats) == recorded, f"expected {recorded} activation outputs, got {len(stats)}"
     assert all(layer.grad_std is not None for layer in stats), "a layer got no gradient"
     assert all(math.isfinite(layer.std) for layer in stats)
-    assert hooks_attached == watched and hook_count(model) == 0, "detach left hooks behind"
+    assert hooks_attached == watched + 1, "one hook per watched module and one on the model"
+    assert hook_count(model) == 0, "detach left hooks behind"
     for key, value in reference.items():
         assert torch.equal(value, observed[key]), f"diagnostics changed {key}"
         assert torch.equal(value, after[key]), f"detached diagnostics changed {key}"
@@ -163,7 +195,7 @@ def test_diagnostics_work_on_any_module_and_detach_completely(name: str, evidenc
 def test_detach_removes_every_hook_even_after_an_error() -> None:
     model, x, y = lab01_mlp()
     with pytest.raises(RuntimeError, match="boom"), Diagnostics(model):
-        assert hook_count(model) == 11
+        assert hook_count(model) == 12
         raise RuntimeError("boom")
     assert hook_count(model) == 0
     diag = Diagnostics(model).attach()

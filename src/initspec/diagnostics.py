@@ -129,10 +129,15 @@ class Diagnostics:
         self._saturating: dict[str, bool] = {}
         self._handles: list[RemovableHandle] = []
         self._tensor_handles: dict[str, RemovableHandle] = {}
+        self._calls: dict[str, int] = {}  # calls of each watched module in this forward pass
 
     # -- attaching -----------------------------------------------------------------------
     def watched(self) -> list[tuple[str, nn.Module]]:
-        """The (name, module) pairs whose outputs are recorded, in registration order."""
+        """The (name, module) pairs whose outputs are recorded, in registration order.
+
+        A module called more than once per forward pass of ``model`` is recorded at each call
+        ("name", "name#2", ...); call counts restart whenever ``model`` itself is called.
+        """
         return [
             (name or type(module).__name__, module)
             for name, module in self.model.named_modules()
@@ -147,9 +152,8 @@ class Diagnostics:
             kinds = ", ".join(t.__name__ for t in self.activation_types)
             raise ValueError(f"the model has no module of the watched types ({kinds})")
         for name, module in watched:
-            self._kinds[name] = type(module).__name__
-            self._saturating[name] = isinstance(module, self.saturating_types)
             self._handles.append(module.register_forward_hook(self._forward_hook(name)))
+        self._handles.append(self.model.register_forward_pre_hook(self._start_pass))
         return self
 
     def detach(self) -> None:
@@ -176,10 +180,19 @@ class Diagnostics:
     ) -> None:
         self.detach()
 
-    def _forward_hook(self, name: str) -> Callable[[nn.Module, Any, Any], None]:
+    def _start_pass(self, module: nn.Module, inputs: Any) -> None:
+        self._calls.clear()
+
+    def _forward_hook(self, module_name: str) -> Callable[[nn.Module, Any, Any], None]:
         def hook(module: nn.Module, inputs: Any, output: Any) -> None:
             if not isinstance(output, torch.Tensor):
                 return
+            # A module called k times in one forward pass (one ReLU reused by a block) is
+            # recorded k times: "name", "name#2", ...
+            calls = self._calls[module_name] = self._calls.get(module_name, 0) + 1
+            name = module_name if calls == 1 else f"{module_name}#{calls}"
+            self._kinds[name] = type(module).__name__
+            self._saturating[name] = isinstance(module, self.saturating_types)
             self.outputs[name] = output.detach()
             self.grads.pop(name, None)
             old = self._tensor_handles.pop(name, None)
