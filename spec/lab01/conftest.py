@@ -8,6 +8,7 @@ setup trains twice. A serial run just trains it.
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -26,12 +27,10 @@ FEW_SEEDS = tuple(range(3))
 T = TypeVar("T")
 
 
-def shared(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str, key: str, compute: Callable[[], T]
-) -> T:
+def shared(tmp_path_factory: pytest.TempPathFactory, key: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per session, shared between xdist workers through a locked pickle."""
-    if worker_id == "master":
-        return compute()
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return compute()  # not under xdist: the session-scoped fixture already runs once
     root = Path(tmp_path_factory.getbasetemp()).parent
     path = root / f"lab01-{key}.pickle"
     with FileLock(str(path) + ".lock"):
@@ -48,13 +47,13 @@ def ablations(config: Lab01Config, seeds: tuple[int, ...]) -> list[Ablation]:
 
 
 @pytest.fixture(scope="session")
-def lab_ablations(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> list[Ablation]:
+def lab_ablations(tmp_path_factory: pytest.TempPathFactory) -> list[Ablation]:
     """The lab's setup (12 layers, 1000 steps, lr 1e-3), once per seed in SEEDS."""
-    return shared(tmp_path_factory, worker_id, "lab", lambda: ablations(DEFAULTS, SEEDS))
+    return shared(tmp_path_factory, "lab", lambda: ablations(DEFAULTS, SEEDS))
 
 
 @pytest.fixture(scope="session")
-def deep_ablations(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> list[Ablation]:
+def deep_ablations(tmp_path_factory: pytest.TempPathFactory) -> list[Ablation]:
     """Block D question 4: the same setup at 24 layers, once per seed in FEW_SEEDS."""
     config = dataclasses.replace(DEFAULTS, depth=24)
-    return shared(tmp_path_factory, worker_id, "deep", lambda: ablations(config, FEW_SEEDS))
+    return shared(tmp_path_factory, "deep", lambda: ablations(config, FEW_SEEDS))
