@@ -342,7 +342,10 @@ def _answers(ablation: Ablation, deeper: Ablation) -> list[str]:
         final = xavier.final_loss
         verdict = "still learning" if xavier.slope < 0 else "not learning any more"
         if final is not None and final > ablation.chance / 2:
-            verdict += f", slowly: its final loss is still above half of chance ({final:.3g})"
+            verdict += (
+                f", but slowly: after {ablation.config.steps} steps its loss ({final:.3g}) is "
+                "still above half of chance"
+            )
         out.append(
             f"3. Xavier's loss slope over the last {SLOPE_WINDOW} steps is {xavier.slope:.3g} per "
             f"step, a drop of {drop:.3g} over those steps: {verdict}."
