@@ -1,0 +1,39 @@
+"""Lab 02 (stand-in) fixtures: lab 01's setup with a norm layer, trained once per session.
+
+The spec tier trains 150 steps (lab 01's runs are 1000; lab 01's failures show within ~20
+steps); `initspec lab 02` runs the full length. Three data/weight seed sets per setup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from initspec.data import toy_data
+from initspec.labs.lab01 import DEFAULTS
+from initspec.labs.lab02 import NORMS, run_norm
+from initspec.mitigations import MITIGATIONS, ScaleSweep, sweep
+from initspec.train import TrainResult
+
+STEPS = 150
+SEEDS = (0, 1, 2)  # lab 01's seed: data seed s, weight seeds 100 s + 1 + init index
+CONFIG = dataclasses.replace(DEFAULTS, steps=STEPS)
+
+NormRuns = dict[str | None, list[dict[str, TrainResult]]]  # norm -> per seed -> init -> run
+
+
+@pytest.fixture(scope="session")
+def norm_runs() -> NormRuns:
+    """No norm (lab 01 itself) and each norm, every init, every seed."""
+    return {
+        norm: [run_norm(norm, CONFIG, seed, data=toy_data(seed)) for seed in SEEDS]
+        for norm in (None, *NORMS)
+    }
+
+
+@pytest.fixture(scope="session")
+def scale_sweeps() -> dict[str, list[ScaleSweep]]:
+    """Each mitigation, each init scale, every seed (data seed 0, weight seed = seed)."""
+    data = toy_data(0)
+    return {m: [sweep(m, seed + 1, data, STEPS) for seed in SEEDS] for m in MITIGATIONS}

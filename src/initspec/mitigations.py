@@ -1,0 +1,73 @@
+"""The lecture's "modern mitigations" on lab 01's setup: residual connections, normalisation
+layers and Adam, each judged by how much the final loss still depends on the init scale.
+
+A setup is lab 01's 12-layer ReLU MLP (hidden 256, SGD momentum 0.9, lr 1e-3, batch 64)
+with one change; the init is U[-a, a] for several a. A run that ends in NaN has not trained:
+its final loss counts as chance.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from torch import nn
+
+from initspec.data import Dataset
+from initspec.models import build_mlp
+from initspec.residual import Residual
+from initspec.train import TrainConfig, train
+
+MITIGATIONS = ("none", "residual", "batchnorm", "adam")
+INIT_SCALES = (0.01, 0.1, 0.5)  # U[-a, a]: far too small, about Kaiming's 0.15, lab 01's failure
+
+
+def with_residuals(mlp: nn.Sequential) -> nn.Sequential:
+    """Wrap every hidden (Linear, activation) pair of a plain MLP as x + act(Linear(x)).
+
+    The first Linear (input to width) and the last (the logits) stay as they are.
+    """
+    layers = list(mlp)
+    first, last, hidden = layers[:2], layers[-1], layers[2:-1]
+    pairs = [Residual(nn.Sequential(hidden[i], hidden[i + 1])) for i in range(0, len(hidden), 2)]
+    return nn.Sequential(*first, *pairs, last)
+
+
+def build(mitigation: str, init: str, seed: int, depth: int = 12, width: int = 256) -> nn.Module:
+    if mitigation not in MITIGATIONS:
+        raise ValueError(f"unknown mitigation {mitigation!r}; known: {', '.join(MITIGATIONS)}")
+    norm = "batchnorm" if mitigation == "batchnorm" else None
+    mlp = build_mlp(
+        depth=depth, width=width, in_dim=256, out_dim=2, init=init, norm=norm, seed=seed
+    )
+    return with_residuals(mlp) if mitigation == "residual" else mlp
+
+
+@dataclass(frozen=True)
+class ScaleSweep:
+    """Final losses (mean of the last 20 steps; chance for a NaN run) per init scale."""
+
+    mitigation: str
+    seed: int
+    steps: int
+    final_losses: dict[float, float]
+    first_nan_steps: dict[float, int | None]
+
+    @property
+    def spread(self) -> float:
+        return max(self.final_losses.values()) - min(self.final_losses.values())
+
+
+def sweep(mitigation: str, seed: int, data: Dataset, steps: int) -> ScaleSweep:
+    optimizer = "adam" if mitigation == "adam" else "sgd"
+    config = TrainConfig(steps=steps, optimizer=optimizer, data_seed=0)
+    finals: dict[float, float] = {}
+    nans: dict[float, int | None] = {}
+    for scale in INIT_SCALES:
+        model = build(mitigation, f"uniform:{scale}", seed)
+        result = train(model, data, config)
+        tail = [v for v in result.losses[-20:] if v is not None]
+        nans[scale] = result.first_nan_step
+        finals[scale] = math.log(2) if result.first_nan_step is not None else statistics.fmean(tail)
+    return ScaleSweep(mitigation, seed, steps, finals, nans)
