@@ -200,7 +200,7 @@ def write_grad_figure(path: Path, runs: dict[str, DeepRun]) -> Path:
     axes.set_xlabel("step")
     axes.set_ylabel("|grad W| of layer 1")
     axes.set_title(f"{TITLE}: layer-1 gradient norm")
-    axes.legend(loc="upper right")
+    axes.legend(loc="lower left")
     figure.tight_layout()
     figure.savefig(path, metadata={"Software": None})
     plt.close(figure)
@@ -309,9 +309,10 @@ def readme(
     if deeper is not None:
         s = summary(deeper)
         lines.append(
-            f"4. Prediction: without residuals, 100 blocks are worse still (the layer-1 gradient "
-            f"is a product of twice as many block Jacobians). Measured over "
-            f"{deeper.steps} steps at 100 blocks: layer-1 gradient {_fmt(s['grad_norm_first'])} "
+            f"4. Prediction: without residuals, {2 * config.depth} blocks are worse still (the "
+            "layer-1 gradient is a product of twice as many block Jacobians). Measured over "
+            f"{deeper.steps} steps at {2 * config.depth} blocks: layer-1 gradient "
+            f"{_fmt(s['grad_norm_first'])} "
             f"at step 0, minimum {_fmt(s['grad_norm_min'])} at step {s['grad_norm_min_step']}, "
             f"first NaN step {_fmt(s['first_nan_step'], 'd')}, final loss "
             f"{_fmt(s['final_loss'], '.4g')}."
