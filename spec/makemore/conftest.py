@@ -7,6 +7,7 @@ Every run uses the packaged corpus (census first names, V = 27) and the post's o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -56,6 +57,20 @@ class CharSetup:
 def char_setup() -> CharSetup:
     """The spec tier's training length and seeds (tests read them here, not by import)."""
     return CharSetup()
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The character models are tiny: on one thread a step costs a fraction of two threads'.
+
+    Applies to the tests of this directory except the diagnostics files, which run as
+    they were measured.
+    """
+    if request.node.path.name.startswith("test_diag_"):
+        yield
+        return
+    with single_thread():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.charmodel import CHAR_INITS, build_char_mlp, first_batch_loss
+from initspec.charmodel import CHAR_INITS, build_char_mlp, first_batch_loss, single_thread
 from initspec.corpus import CharSplits, Vocabulary
 from initspec.data import batch_order
 
@@ -27,13 +27,14 @@ DOC_FIRST_LOSS = {"naive": 23.4012, "output-fix": 3.9139, "hidden-fix": 3.4889} 
 def first_losses(char_data: tuple[Vocabulary, CharSplits]) -> dict[str, list[float]]:
     """First-batch loss per init, one entry per seed (weight seed = data seed)."""
     vocab, splits = char_data
-    return {
-        init: [
-            first_batch_loss(build_char_mlp(vocab.size, init=init, seed=seed), splits, seed)
-            for seed in SEEDS
-        ]
-        for init in CHAR_INITS
-    }
+    with single_thread():
+        return {
+            init: [
+                first_batch_loss(build_char_mlp(vocab.size, init=init, seed=seed), splits, seed)
+                for seed in SEEDS
+            ]
+            for init in CHAR_INITS
+        }
 
 
 def first_batch(splits: CharSplits, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -198,18 +199,19 @@ def output_scale_sweep(char_data) -> dict[tuple[float, bool], list[tuple[float, 
     """(scale, hidden layer shrunk too) -> per seed (first-batch loss, logit std); b2 = 0."""
     vocab, splits = char_data
     out: dict[tuple[float, bool], list[tuple[float, float]]] = {}
-    for scale in SWEEP:
-        for hidden_fix in (False, True):
-            rows = []
-            for seed in SEEDS:
+    with single_thread():
+        for scale in SWEEP:
+            for hidden_fix in (False, True):
                 init = "hidden-fix" if hidden_fix else "naive"
-                model = build_char_mlp(vocab.size, init=init, seed=seed)
-                with torch.no_grad():
-                    model.output.weight.mul_(scale / (0.1 if hidden_fix else 1.0))
-                    model.output.bias.zero_()
-                    logit_std = model(first_batch(splits, seed)[0]).std().item()
-                rows.append((first_batch_loss(model, splits, seed), logit_std))
-            out[scale, hidden_fix] = rows
+                rows = []
+                for seed in SEEDS:
+                    model = build_char_mlp(vocab.size, init=init, seed=seed)
+                    with torch.no_grad():
+                        model.output.weight.mul_(scale / (0.1 if hidden_fix else 1.0))
+                        model.output.bias.zero_()
+                        logit_std = model(first_batch(splits, seed)[0]).std().item()
+                    rows.append((first_batch_loss(model, splits, seed), logit_std))
+                out[scale, hidden_fix] = rows
     return out
 
 
