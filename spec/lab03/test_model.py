@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from initspec.blocks import BlockConfig, build_deep_mlp, flops_per_step
+from initspec.blocks import build_deep_mlp
 from initspec.data import toy_data
 from initspec.fast import LAYER1, train_deep
 from initspec.gains import DOCUMENT_GELU_GAIN, gelu_gain, second_moment_gain
 from initspec.models import count_parameters, parameter_bytes
 from initspec.norms import RMSNorm
+from initspec.throughput import flops_per_step
 from initspec.train import TrainConfig, train
 
 MIB = 2**20
@@ -27,7 +28,7 @@ def test_fifty_block_model_size(evidence) -> None:
         block_linear_weights=weights_only,
         document_parameters=13e6,
         document_mib=50,
-        flops_per_step_batch_64=flops_per_step(BlockConfig(), 64),
+        flops_per_step_batch_64=flops_per_step(model, 64),
     )
     # "~13M" read generously: within 25%; "~50 MiB" likewise.
     assert abs(params - 13e6) <= 0.25 * 13e6, f"document: ~13M parameters; counted {params:,}"

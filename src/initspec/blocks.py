@@ -120,14 +120,3 @@ class DeepMLP(nn.Module):
 def build_deep_mlp(seed: int = 0, **options: object) -> DeepMLP:
     """``DeepMLP(BlockConfig(**options), seed)``: the lab 03 model, document defaults."""
     return DeepMLP(BlockConfig(**options), seed)  # type: ignore[arg-type]
-
-
-def flops_per_step(config: BlockConfig, batch_size: int) -> int:
-    """Matmul FLOPs of one training step (forward + backward), counted from the shapes.
-
-    Each Linear(n_in, n_out) costs 2 * B * n_in * n_out forward and twice that backward
-    (input gradient and weight gradient); layer 1's input gradient is still computed.
-    """
-    per_block = 2 * config.width * 4 * config.width
-    head = config.width * config.out_dim
-    return 3 * 2 * batch_size * (config.depth * per_block + head)
