@@ -1,5 +1,8 @@
 """Lab 01 fixtures: each training setup runs once per test session, over several weight seeds.
 
+Training runs on one intra-op thread: the lab's 64 x 256 matmuls gain nothing from a second
+thread, and on a shared or xdist-loaded machine spinning threads slow a step down many times.
+
 Under pytest-xdist the first worker to need a setup trains it and leaves the result (a pickle)
 in the session's shared temporary directory; the other workers wait for it and load it, so no
 setup trains twice. A serial run just trains it.
@@ -7,14 +10,16 @@ setup trains twice. A serial run just trains it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+import torch
 from filelock import FileLock
 
 from initspec.labs.lab01 import DEFAULTS, Ablation, Lab01Config, run_ablation
@@ -42,8 +47,25 @@ def shared(tmp_path_factory: pytest.TempPathFactory, key: str, compute: Callable
         return value
 
 
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread_per_test() -> Iterator[None]:
+    with one_thread():
+        yield
+
+
 def ablations(config: Lab01Config, seeds: tuple[int, ...]) -> list[Ablation]:
-    return [run_ablation(config, seed) for seed in seeds]
+    with one_thread():
+        return [run_ablation(config, seed) for seed in seeds]
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import dataclasses
 import math
 
 import pytest
+import torch
 
 from initspec.labs.lab01 import DEFAULTS, Ablation, run_ablation
 from initspec.pytest_plugin import Evidence
@@ -87,7 +88,12 @@ def test_doubling_the_depth_as_predicted(
 @pytest.fixture(scope="module")
 def shallow_ablations() -> list[Ablation]:
     config = dataclasses.replace(DEFAULTS, depth=SHALLOW_DEPTH)
-    return [run_ablation(config, seed) for seed in PITFALL_SEEDS]
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # as every lab 01 run in the spec (see conftest.py)
+    try:
+        return [run_ablation(config, seed) for seed in PITFALL_SEEDS]
+    finally:
+        torch.set_num_threads(before)
 
 
 @pytest.mark.claim("lab01.shallow-all-train")
