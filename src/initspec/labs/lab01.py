@@ -116,7 +116,7 @@ class InitRun:
     weight_seed: int
     result: TrainResult
     flatline_step: int | None
-    slope: float | None  # loss per step over the last SLOPE_WINDOW finite losses
+    slope: float | None  # loss per step over the last SLOPE_WINDOW losses; None after a NaN
 
     @property
     def first_nan_step(self) -> int | None:
@@ -173,7 +173,9 @@ def run_ablation(
         printer = step_printer(label, config.steps) if progress else None
         result = train(model, data, config.train_config(seed), progress=printer)
         flat = flatline_step(result.losses, chance_loss(data.num_classes))
-        slope = loss_slope(result.losses, SLOPE_WINDOW)
+        # A run that hit NaN has no slope worth reading (a few exploding points).
+        diverged = result.first_nan_step is not None
+        slope = None if diverged else loss_slope(result.losses, SLOPE_WINDOW)
         runs[init] = InitRun(init, w_seed, result, flat, slope)
     return Ablation(config, seed, chance_loss(data.num_classes), runs)
 
