@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from initspec.artifacts import atomic_directory, dumps
 from initspec.data import batch_order, toy_data
+from initspec.gains import gain, known_nonlinearities
 from initspec.models import build_mlp, linear_layers
 from initspec.train import TrainConfig, flatline_step, loss_slope, train
 
@@ -70,7 +71,7 @@ def test_init_variance_matches_its_formula(init: str, expected_variance: float) 
 )
 def test_bad_model_arguments_raise_one_clear_error(kwargs: dict[str, object]) -> None:
     arguments: dict[str, object] = {"depth": 2, "width": 4, "in_dim": 4, "out_dim": 2} | kwargs
-    with pytest.raises(ValueError, match="depth|init|activation|norm"):
+    with pytest.raises(ValueError, match=r"depth|init|activation|norm"):
         build_mlp(**arguments)  # type: ignore[arg-type]
 
 
@@ -118,3 +119,9 @@ def test_atomic_directory_leaves_nothing_on_failure(tmp_path: Path) -> None:
     with atomic_directory(target) as staging:
         (staging / "whole.json").write_text("{}")
     assert [p.name for p in target.iterdir()] == ["whole.json"]
+
+
+@pytest.mark.parametrize("nonlinearity", known_nonlinearities())
+def test_every_known_nonlinearity_has_a_positive_gain(nonlinearity: str) -> None:
+    value = gain(nonlinearity)
+    assert math.isfinite(value) and value > 0, f"gain({nonlinearity!r}) = {value}"

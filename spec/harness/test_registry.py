@@ -35,7 +35,7 @@ def test_registry_matches_the_catalog() -> None:
 
 
 def test_unknown_ids_suggest_close_matches() -> None:
-    with pytest.raises(KeyError, match="did you mean lab01.uniform-fails"):
+    with pytest.raises(KeyError, match=r"did you mean lab01\.uniform-fails"):
         get_claim("lab01.uniform-fail")
 
 

@@ -23,6 +23,8 @@ def gain(nonlinearity: str) -> float:
     Nonlinearities PyTorch does not know (GeLU, ELU) get the second-moment gain
     :func:`second_moment_gain`, measured rather than guessed.
     """
+    if nonlinearity == "identity":
+        nonlinearity = "linear"  # calculate_gain spells the identity map "linear"
     if nonlinearity in _TORCH_GAINS:
         return float(torch.nn.init.calculate_gain(nonlinearity))  # type: ignore[arg-type]
     if nonlinearity in ("gelu", "elu"):
