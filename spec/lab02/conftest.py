@@ -1,7 +1,7 @@
 """Lab 02 (stand-in) fixtures: lab 01's setup with a norm layer, trained once per session.
 
-The spec tier trains 150 steps (lab 01's runs are 1000; lab 01's failures show within ~20
-steps); `initspec lab 02` runs the full length. Three data/weight seed sets per setup.
+The spec tier trains 300 steps of lab 01's 1000 (the init sweeps of the mitigations 150);
+`initspec lab 02` runs the full length. Three data/weight seed sets per setup.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from initspec.labs.lab02 import NORMS, run_norm
 from initspec.mitigations import MITIGATIONS, ScaleSweep, sweep
 from initspec.train import TrainResult
 
-STEPS = 150
+STEPS = 300
+SWEEP_STEPS = 150
 SEEDS = (0, 1, 2)  # lab 01's seed: data seed s, weight seeds 100 s + 1 + init index
 CONFIG = dataclasses.replace(DEFAULTS, steps=STEPS)
 
@@ -36,4 +37,4 @@ def norm_runs() -> NormRuns:
 def scale_sweeps() -> dict[str, list[ScaleSweep]]:
     """Each mitigation, each init scale, every seed (data seed 0, weight seed = seed)."""
     data = toy_data(0)
-    return {m: [sweep(m, seed + 1, data, STEPS) for seed in SEEDS] for m in MITIGATIONS}
+    return {m: [sweep(m, seed + 1, data, SWEEP_STEPS) for seed in SEEDS] for m in MITIGATIONS}
