@@ -263,6 +263,19 @@ def test_smaller_inner_init_scale_fixes_a_dominating_block(
         initial_loss_scale_1=[r.losses[0] for r, _ in pairs],
         initial_loss_scale_0_1=[s.losses[0] for _, s in pairs],
     )
+    val_1 = [r.val_loss for r, _ in pairs]
+    val_small = [s.val_loss for _, s in pairs]
+    if all(
+        big > 1 and small < 1 and a is not None and b is not None and b < a
+        for big, small, a, b in zip(ratio_1, ratio_small, val_1, val_small, strict=True)
+    ):
+        evidence.condition(
+            "on held-out loss: the residual run at scale 1 does worse than it should (val loss "
+            + ", ".join(f"{v:.2f}" for v in val_1 if v is not None)
+            + ") and the 0.1 scale fixes that (val loss "
+            + ", ".join(f"{v:.2f}" for v in val_small if v is not None)
+            + "); on training loss the 0.1 scale is slower, not a fix"
+        )
     evidence.seeds(run=len(held), held=sum(held))
     assert all(held), (
         "expected the block output to dominate x at scale 1 and a 0.1 scale to train no worse; "
