@@ -17,10 +17,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.charmodel import build_char_mlp, build_deep_char_mlp, single_thread
+from initspec.charmodel import build_char_mlp, build_deep_char_mlp
 from initspec.corpus import default_splits
 from initspec.data import batch_order
 from initspec.diagnostics import Diagnostics, hook_count
+from initspec.threads import single_thread
 
 STEPS = 50
 LR = 0.075

@@ -7,22 +7,17 @@ pytest-xdist the first worker to need a setup trains it and leaves a pickle for 
 
 from __future__ import annotations
 
-import pickle
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from filelock import FileLock
 
 from initspec.data import toy_data
 from initspec.labs.lab03 import DeepRun, train_variant
+from initspec.pytest_plugin import computed_once
 
 WEIGHT_SEEDS = (1, 2, 3)  # the same weight seed for both variants of a pair; data seed 0
 STEPS = 150  # the claims' horizons: ~50 steps to the plateau, ~100 steps to vanish
 DEPTH_100_STEPS = 60  # question 4 compares the first 60 steps of 50 and 100 blocks
-
-T = TypeVar("T")
 
 
 def train_runs(steps: int, **options: Any) -> list[DeepRun]:
@@ -30,31 +25,12 @@ def train_runs(steps: int, **options: Any) -> list[DeepRun]:
     return [train_variant(seed, steps, data=data, **options) for seed in WEIGHT_SEEDS]
 
 
-def shared(
-    tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
-    key: str,
-    compute: Callable[[], T],
-) -> T:
-    """``compute()`` once per session, shared between xdist workers through a locked pickle."""
-    if not hasattr(request.config, "workerinput"):  # not an xdist worker
-        return compute()
-    path = Path(tmp_path_factory.getbasetemp()).parent / f"lab03-{key}.pickle"
-    with FileLock(str(path) + ".lock"):
-        if path.exists():
-            loaded: T = pickle.loads(path.read_bytes())
-            return loaded
-        value = compute()
-        path.write_bytes(pickle.dumps(value))
-        return value
-
-
 def _fixture(key: str, steps: int, **options: Any) -> Any:
     @pytest.fixture(scope="session")
     def runs(
-        tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+        tmp_path_factory: pytest.TempPathFactory,
     ) -> list[DeepRun]:
-        return shared(tmp_path_factory, request, key, lambda: train_runs(steps, **options))
+        return computed_once(tmp_path_factory, f"lab03-{key}", lambda: train_runs(steps, **options))
 
     runs.__doc__ = f"{key}: {options}, {steps} steps, weight seeds {WEIGHT_SEEDS}"
     return runs

@@ -14,8 +14,9 @@ import pytest
 import torch
 from torch import nn
 
-from initspec.charmodel import CHAR_INITS, blog_config, build_char_mlp, single_thread
+from initspec.charmodel import CHAR_INITS, blog_config, build_char_mlp
 from initspec.corpus import CharSplits, Vocabulary, default_splits
+from initspec.threads import single_thread
 from initspec.train import TrainResult, train
 
 CHAR_STEPS = 3000  # the spec tier's training length (the post trains 200,000)

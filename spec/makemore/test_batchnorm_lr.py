@@ -16,7 +16,8 @@ from collections.abc import Callable
 import pytest
 from torch import nn
 
-from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp, single_thread
+from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
+from initspec.threads import single_thread
 from initspec.train import train
 
 LRS = (0.1, 0.5, 1.0, 2.0, 4.0)

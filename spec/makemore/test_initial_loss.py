@@ -15,9 +15,10 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.charmodel import CHAR_INITS, build_char_mlp, first_batch_loss, single_thread
+from initspec.charmodel import CHAR_INITS, build_char_mlp, first_batch_loss
 from initspec.corpus import CharSplits, Vocabulary
 from initspec.data import batch_order
+from initspec.threads import single_thread
 
 SEEDS = tuple(range(10))
 DOC_FIRST_LOSS = {"naive": 23.4012, "output-fix": 3.9139, "hidden-fix": 3.4889}  # V = 29

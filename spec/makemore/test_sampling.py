@@ -15,8 +15,9 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from initspec.charmodel import build_char_mlp, sample, single_thread
+from initspec.charmodel import build_char_mlp, sample
 from initspec.corpus import CharSplits, Vocabulary, load_names
+from initspec.threads import single_thread
 
 COUNT = 50
 MAX_LENGTH = 50

@@ -15,7 +15,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.charmodel import blog_config, build_char_mlp, single_thread
+from initspec.charmodel import blog_config, build_char_mlp
+from initspec.threads import single_thread
 from initspec.train import train
 
 STEPS = 300

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -35,18 +34,6 @@ def record_worst(evidence: Evidence, **figures: float) -> None:
         if evidence.figures.get(name) is None or value > evidence.figures[name]
     }
     evidence.record(**worst, examples=int(evidence.figures.get("examples", 0)) + 1)
-
-
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """One intra-op thread: these tensors are small, and on a shared machine a second thread
-    only spins. The previous setting is restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 # The lecture's setting: the character MLP (context 3, embedding 10, hidden 200, tanh) with

@@ -8,6 +8,7 @@ import pytest
 
 from initspec.charmodel import build_char_mlp
 from initspec.corpus import default_splits
+from initspec.threads import single_thread
 from initspec.train import train
 
 from .cases import (
@@ -15,7 +16,6 @@ from .cases import (
     CHAR_BN_SEEDS,
     CharBatchNormRuns,
     TrainedCharBatchNorm,
-    single_thread,
 )
 
 

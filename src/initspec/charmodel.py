@@ -12,9 +12,7 @@ tanh), the last Linear x ``last_scale``, optionally with BatchNorm after each hi
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -192,14 +190,3 @@ def first_batch_loss(model: nn.Module, splits: CharSplits, data_seed: int = 0) -
     index = batch_order(len(splits.train), BLOG_BATCH_SIZE, 1, data_seed)[0]
     logits = model(splits.train.x[index])
     return float(F.cross_entropy(logits, splits.train.y[index]).item())
-
-
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run torch on one thread inside the block: a tiny model trains faster without threads."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import pickle
 import re
 import tomllib
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from filelock import FileLock
 
 from initspec.artifacts import strict
 from initspec.claims import CLAIMS, get_claim
@@ -69,6 +72,30 @@ class Evidence:
         except ValueError:
             self.artifacts.append(str(path))
         return path
+
+
+T = TypeVar("T")
+
+
+def computed_once(
+    tmp_path_factory: pytest.TempPathFactory, key: str, compute: Callable[[], T]
+) -> T:
+    """``compute()`` once per test session, also under pytest-xdist.
+
+    A session-scoped fixture runs once per process; under xdist the first worker to need ``key``
+    computes it and leaves a pickle in the session's shared temporary directory, and the other
+    workers wait for it and load it, so no training setup runs twice.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return compute()
+    path = Path(tmp_path_factory.getbasetemp()).parent / f"initspec-{key}.pickle"
+    with FileLock(str(path) + ".lock"):
+        if path.exists():
+            loaded: T = pickle.loads(path.read_bytes())
+            return loaded
+        value = compute()
+        path.write_bytes(pickle.dumps(value))
+        return value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

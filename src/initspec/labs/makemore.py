@@ -38,7 +38,6 @@ from initspec.charmodel import (
     build_deep_char_mlp,
     first_batch_loss,
     sample,
-    single_thread,
 )
 from initspec.corpus import (
     CORPUS_DESCRIPTION,
@@ -52,6 +51,7 @@ from initspec.labs import LabOptions
 from initspec.models import count_parameters
 from initspec.plots import plot_loss_curves
 from initspec.progress import step_printer
+from initspec.threads import single_thread
 from initspec.train import TrainResult, train
 
 DIRECTORY = "10-makemore-init"

@@ -24,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from initspec.artifacts import JSONValue, round_floats
-from initspec.charmodel import build_char_mlp, build_deep_char_mlp, single_thread
+from initspec.charmodel import build_char_mlp, build_deep_char_mlp
 from initspec.corpus import CharSplits, Vocabulary
 from initspec.data import batch_order
 from initspec.diagnostics import (
@@ -42,6 +42,7 @@ from initspec.diagnostics_plots import (
 )
 from initspec.labs import LabOptions
 from initspec.progress import step_printer
+from initspec.threads import single_thread
 from initspec.train import TrainConfig, train
 
 BATCH_SIZE = 32  # the post's batch

@@ -1,0 +1,24 @@
+"""One intra-op thread for small models.
+
+The labs' small matmuls (a batch of 32 or 64 against a few hundred units) gain nothing from a
+second thread, and where other work shares the cores a spinning second thread slows a step down
+many times. The 50-block model of lab 03 is large enough to use both threads and does not use this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread inside the block; restore the previous setting after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
