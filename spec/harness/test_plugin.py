@@ -192,3 +192,13 @@ def test_writes(evidence, case):
     result.assert_outcomes(passed=2)
     artifacts = load_report(pytester)["lab01.uniform-variance"]["artifacts"]
     assert len(artifacts) == 2 and all(Path(a).name == "figure.png" for a in artifacts)
+
+
+def test_a_known_failure_reports_its_reason(pytester: pytest.Pytester) -> None:
+    run_suite(pytester)
+    claims = load_report(pytester)
+    assert claims["lab01.kaiming-trains"]["notes"] == ["measured NaN"], claims[
+        "lab01.kaiming-trains"
+    ]["notes"]
+    index = (pytester.path / "reports" / "index.md").read_text()
+    assert "measured: diverges only at lr >= 1.0" in index, "the reason is not in index.md"

@@ -216,6 +216,8 @@ def pytest_runtest_makereport(
     note = None
     if report.when == "call" and _strict_xpass(report):
         note = "listed in spec/known_failures/ but now holds: remove the entry"
+    elif report.when == "call" and hasattr(report, "wasxfail"):
+        note = report.wasxfail  # the known failure's reason: the figures that contradict it
     payload = {
         "nodeid": report.nodeid,
         "claims": claims,

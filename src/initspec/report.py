@@ -115,12 +115,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def evidence_summary(entry: Mapping[str, Any], limit: int = 400) -> str:
-    parts: list[str] = []
+def evidence_summary(entry: Mapping[str, Any], limit: int = 600) -> str:
+    # The condition and the known failure's reason say most; the raw figures follow.
+    parts = [f"condition: {c}" for c in entry.get("conditions", [])]
+    parts.extend(entry.get("notes", []))
     for figures in entry.get("evidence", {}).values():
         if isinstance(figures, dict):
             parts.extend(f"{k} = {_fmt(v)}" for k, v in figures.items())
-    parts.extend(f"condition: {c}" for c in entry.get("conditions", []))
     text = "; ".join(parts)
     text = text.replace("|", "\\|").replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
