@@ -13,7 +13,6 @@ from torch.nn import functional as F
 
 from initspec.data import batch_order, toy_data
 from initspec.labs.lab01 import DEFAULTS
-from initspec.models import build_mlp
 from initspec.throughput import flops_per_step, matmul_gflops
 
 MATMUL_SIZE = 1024
@@ -22,15 +21,7 @@ MATMUL_SIZE = 1024
 def test_bench_lab01_training_step(benchmark: Any) -> None:
     config = DEFAULTS
     data = toy_data(0)
-    model = build_mlp(
-        depth=config.depth,
-        width=config.width,
-        in_dim=data.in_dim,
-        out_dim=data.num_classes,
-        activation=config.activation,
-        init="kaiming",
-        seed=1,
-    )
+    model = config.build_model("kaiming", data, weight_seed=1)
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     order = batch_order(len(data.x_train), config.batch_size, config.steps, seed=0)
     step = iter(range(10**9))

@@ -61,6 +61,21 @@ class Lab01Config:
             data_seed=data_seed,
         )
 
+    def build_model(
+        self, init: str, data: Dataset, weight_seed: int, norm: str | None = None
+    ) -> nn.Sequential:
+        """The lab's MLP for ``data`` with ``init`` (and ``norm``, lab 02) and its weight seed."""
+        return build_mlp(
+            depth=self.depth,
+            width=self.width,
+            in_dim=data.in_dim,
+            out_dim=data.num_classes,
+            activation=self.activation,
+            init=init,
+            norm=norm,
+            seed=weight_seed,
+        )
+
 
 DEFAULTS = Lab01Config()
 OVERRIDABLE = ("steps", "depth", "width", "lr", "activation", "inits")
@@ -158,15 +173,7 @@ def run_ablation(
     runs: dict[str, InitRun] = {}
     for index, init in enumerate(config.inits):
         w_seed = weight_seed(seed, index)
-        model = build_mlp(
-            depth=config.depth,
-            width=config.width,
-            in_dim=data.in_dim,
-            out_dim=data.num_classes,
-            activation=config.activation,
-            init=init,
-            seed=w_seed,
-        )
+        model = config.build_model(init, data, w_seed)
         if on_model is not None:
             on_model(init, model)
         label = f"{init} depth {config.depth}"

@@ -18,7 +18,6 @@ from initspec.artifacts import manifest, round_floats, write_json
 from initspec.data import Dataset, toy_data
 from initspec.labs import LabOptions
 from initspec.labs.lab01 import DEFAULTS, Lab01Config, config_from, weight_seed
-from initspec.models import build_mlp
 from initspec.plots import plot_loss_curves
 from initspec.progress import step_printer
 from initspec.train import TrainResult, loss_slope, train
@@ -44,16 +43,7 @@ def run_norm(
     data = data if data is not None else toy_data(seed)
     results: dict[str, TrainResult] = {}
     for index, init in enumerate(config.inits):
-        model = build_mlp(
-            depth=config.depth,
-            width=config.width,
-            in_dim=data.in_dim,
-            out_dim=data.num_classes,
-            activation=config.activation,
-            init=init,
-            norm=norm,
-            seed=weight_seed(seed, index),
-        )
+        model = config.build_model(init, data, weight_seed(seed, index), norm)
         printer = step_printer(f"{norm} {init}", config.steps) if progress else None
         results[init] = train(model, data, config.train_config(seed), progress=printer)
     return results
