@@ -68,6 +68,18 @@ def test_an_output_path_under_a_regular_file_is_refused(
     assert files_under(tmp_path) == ["a-file"]
 
 
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_worker_count_is_refused(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INITSPEC_WORKERS", value)
+    code = run_cli(["lab", "01", "--out", str(tmp_path / "out"), *TINY])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, f"expected exit 2 and one line; got {code}, {lines}"
+    assert "INITSPEC_WORKERS" in lines[0], lines
+    assert files_under(tmp_path) == []
+
+
 def test_unknown_lab_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = run_cli(["lab", "99", "--out", str(tmp_path / "out")])
     lines = capsys.readouterr().err.strip().splitlines()

@@ -1,7 +1,7 @@
 """The same seed gives the same lab 01 files byte for byte; a different seed gives different ones.
 
-Only ``wall_time_s``, ``git_commit``, ``versions`` and ``torch_threads`` in manifest.json describe
-the particular run; everything else is a function of the seed and the options.
+Only ``wall_time_s``, ``git_commit``, ``versions`` and ``runs_side_by_side`` in manifest.json
+describe the particular run; everything else is a function of the seed and the options.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from initspec.cli import main
 
 TINY = ["--steps", "20", "--depth", "4", "--width", "32", "--quiet"]
-RUN_SPECIFIC = ("wall_time_s", "git_commit", "versions", "torch_threads")
+RUN_SPECIFIC = ("wall_time_s", "git_commit", "versions", "runs_side_by_side")
 
 
 def run_lab01(out: Path, seed: int) -> Path:

@@ -9,9 +9,8 @@ import dataclasses
 import math
 
 import pytest
-import torch
 
-from initspec.labs.lab01 import DEFAULTS, Ablation, run_ablation
+from initspec.labs.lab01 import DEFAULTS, Ablation, run_ablations
 from initspec.pytest_plugin import Evidence
 
 # "Uniform fails harder, Xavier flattens further, Kaiming still trains" (question 4): Kaiming
@@ -88,12 +87,7 @@ def test_doubling_the_depth_as_predicted(
 @pytest.fixture(scope="module")
 def shallow_ablations() -> list[Ablation]:
     config = dataclasses.replace(DEFAULTS, depth=SHALLOW_DEPTH)
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # as every lab 01 run in the spec (see conftest.py)
-    try:
-        return [run_ablation(config, seed) for seed in PITFALL_SEEDS]
-    finally:
-        torch.set_num_threads(before)
+    return run_ablations([(config, seed) for seed in PITFALL_SEEDS])
 
 
 @pytest.mark.claim("lab01.shallow-all-train")
@@ -127,8 +121,8 @@ def test_at_shallow_depth_all_three_train(
 def test_a_far_too_high_lr_makes_all_three_diverge(evidence: Evidence) -> None:
     config = dataclasses.replace(DEFAULTS, lr=LR_FAR_TOO_HIGH)
     nan_steps = [
-        {init: run.first_nan_step for init, run in run_ablation(config, seed).runs.items()}
-        for seed in PITFALL_SEEDS
+        {init: run.first_nan_step for init, run in ablation.runs.items()}
+        for ablation in run_ablations([(config, seed) for seed in PITFALL_SEEDS])
     ]
     evidence.record(first_nan_step=nan_steps, lr=LR_FAR_TOO_HIGH, steps=DEFAULTS.steps)
     held = [all(step is not None for step in row.values()) for row in nan_steps]
@@ -139,7 +133,7 @@ def test_a_far_too_high_lr_makes_all_three_diverge(evidence: Evidence) -> None:
 @pytest.mark.claim("lab01.lr-too-high")
 def test_dropping_the_lr_to_1e_4_stops_divergence(evidence: Evidence) -> None:
     config = dataclasses.replace(DEFAULTS, lr=LR_DROPPED)
-    runs = [run_ablation(config, seed).runs for seed in PITFALL_SEEDS]
+    runs = [a.runs for a in run_ablations([(config, seed) for seed in PITFALL_SEEDS])]
     nan_steps = [{init: run.first_nan_step for init, run in row.items()} for row in runs]
     finals = [{init: run.final_loss for init, run in row.items()} for row in runs]
     evidence.record(

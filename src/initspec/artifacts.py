@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from initspec.parallel import default_workers
+
 JSONValue = Any
 
 
@@ -128,10 +130,10 @@ def manifest(
     """The standard manifest: what ran, with which seeds and libraries, and what came out.
 
     ``config``, ``seeds`` and ``results_summary`` are deterministic for fixed seeds; only
-    ``wall_time_s``, ``git_commit`` and ``versions`` describe the particular run.
+    ``wall_time_s``, ``git_commit``, ``versions`` and ``runs_side_by_side`` describe the
+    particular run. Every training run does its ops on one thread (``threads_per_run``), so
+    how many ran side by side does not change a result.
     """
-    import torch
-
     return {
         "lab": lab,
         "config": dict(config),
@@ -139,6 +141,7 @@ def manifest(
         "results_summary": dict(results_summary),
         "versions": library_versions(),
         "git_commit": git_commit(),
-        "torch_threads": torch.get_num_threads(),
+        "threads_per_run": 1,
+        "runs_side_by_side": default_workers(),
         "wall_time_s": round(wall_time_s, 3),
     }

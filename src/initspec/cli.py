@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from initspec.artifacts import atomic_directory, check_writable_dir
 from initspec.claims import CLAIMS
 from initspec.labs import LAB_MODULES, LabOptions, load_lab
+from initspec.parallel import default_workers
 
 
 class UsageError(Exception):
@@ -112,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         keys = list(LAB_MODULES) if args.lab == "all" else [args.lab]
         for key in keys:
             load_lab(key)
+        default_workers()  # a bad $INITSPEC_WORKERS fails here, before anything is written
         check_writable_dir(args.out)
         options = LabOptions(seed=args.seed, progress=not args.quiet, overrides=_overrides(args))
         for key in keys:

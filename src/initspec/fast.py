@@ -5,8 +5,11 @@ Why: at batch 64 the model's matmuls are small (64 x 256 x 1024), so a plain aut
 spends much of its time outside them: allocating a fresh gradient for each of the 26M
 parameters, then reading it again in the optimizer. Here the weight gradient goes straight into
 the momentum buffer inside the matmul (``buf = momentum * buf + g`` is one ``addmm_``), so a
-step is the model's matmuls plus one pass over the weights. Spec tests check that it computes
-the same losses and gradients as autograd.
+step is the model's matmuls plus one pass over the weights. Each weight is updated as soon as
+the backward pass no longer needs it, while it and its buffer are still in cache; that is the
+same SGD step as updating all of them at the end, since every gradient is computed from the
+weights before the step. Spec tests check that it computes the same losses and gradients as
+autograd.
 """
 
 from __future__ import annotations
@@ -26,113 +29,145 @@ from initspec.train import TrainConfig, TrainResult, evaluate
 LAYER1 = "layer1_grad_norm"
 
 
+class _Linear:
+    """A Linear's weight and bias (detached: updated in place) and their momentum buffers."""
+
+    def __init__(self, linear: torch.nn.Linear) -> None:
+        self.weight, self.bias = linear.weight.detach(), linear.bias.detach()
+        self.weight_buffer = torch.zeros_like(self.weight)
+        self.bias_buffer = torch.zeros_like(self.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # mm then add: torch.addmm with a broadcast bias is slower by a copy of the output
+        return torch.mm(x, self.weight.t()).add_(self.bias)
+
+    def backward(
+        self, dy: torch.Tensor, x: torch.Tensor, momentum: float, ones: torch.Tensor
+    ) -> None:
+        """Accumulate the gradients into the buffers: ``buf = momentum * buf + grad``."""
+        self.weight_buffer.addmm_(dy.t(), x, beta=momentum)  # grad = dy^T x
+        self.bias_buffer.addmv_(dy.t(), ones, beta=momentum)  # grad = sum of dy's rows
+
+    def update(self, lr: float) -> None:
+        self.weight.sub_(self.weight_buffer, alpha=lr)
+        self.bias.sub_(self.bias_buffer, alpha=lr)
+
+
+class _RMSNorm:
+    """``y = x * r * w`` with ``r = 1 / sqrt(mean(x^2) + eps)``, and its momentum buffer."""
+
+    def __init__(self, norm: RMSNorm) -> None:
+        self.weight, self.eps = norm.weight.detach(), norm.eps
+        self.buffer = torch.zeros_like(self.weight)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns y, x_hat = x * r and r (shape (B, 1))."""
+        r = x.square().mean(dim=-1, keepdim=True).add_(self.eps).rsqrt_()
+        x_hat = x * r
+        return x_hat * self.weight, x_hat, r
+
+    def backward(
+        self, dy: torch.Tensor, x_hat: torch.Tensor, r: torch.Tensor, momentum: float
+    ) -> torch.Tensor:
+        """Accumulate dL/dw into the buffer; return dL/dx = r (g - x_hat mean(g x_hat))."""
+        self.buffer.mul_(momentum).add_((dy * x_hat).sum(dim=0))
+        g = dy * self.weight
+        dot = (g * x_hat).sum(dim=-1, keepdim=True)
+        return torch.addcmul(g, x_hat, dot, value=-1.0 / x_hat.shape[-1]).mul_(r)
+
+    def update(self, lr: float) -> None:
+        self.weight.sub_(self.buffer, alpha=lr)
+
+
+@dataclass
+class _Block:
+    norm: _RMSNorm | None
+    up: _Linear
+    down: _Linear
+
+
 @dataclass
 class _Saved:
     """What one block's forward keeps for its backward."""
 
-    x: torch.Tensor  # block input
-    rms: torch.Tensor | None  # 1 / rms(x), shape (B, 1); None without a norm
-    h: torch.Tensor  # normalised input (the first Linear's input)
-    u: torch.Tensor  # first Linear's output (pre-GeLU)
+    x_hat: torch.Tensor | None  # normalised input before the norm's weight; None without a norm
+    r: torch.Tensor | None  # 1 / rms(x), shape (B, 1); None without a norm
+    h: torch.Tensor  # the first Linear's input
+    u: torch.Tensor  # the first Linear's output (pre-GeLU)
     a: torch.Tensor  # GeLU output (the second Linear's input)
-
-
-def _norm_forward(norm: RMSNorm, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    rms = torch.rsqrt(x.square().mean(dim=-1, keepdim=True) + norm.eps)
-    return x * rms * norm.weight.detach(), rms
-
-
-def _norm_backward(
-    norm: RMSNorm, x: torch.Tensor, rms: torch.Tensor, dh: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Gradients of ``y = x * rms * w`` with respect to x and w."""
-    x_hat = x * rms
-    dw = (dh * x_hat).sum(dim=0)
-    dx_hat = dh * norm.weight.detach()
-    dx = rms * (dx_hat - x_hat * (dx_hat * x_hat).mean(dim=-1, keepdim=True))
-    return dx, dw
 
 
 class FastSGD:
     """SGD with momentum over a :class:`DeepMLP`, its backward written by hand.
 
     Momentum as ``torch.optim.SGD`` (no dampening): ``buf = momentum * buf + g`` (``buf = g``
-    on the first step, the same thing from a zero buffer), then ``p -= lr * buf``.
+    on the first step, the same thing from a zero buffer), then ``p -= lr * buf``. The model's
+    parameters are updated in place.
     """
 
     def __init__(self, model: DeepMLP, lr: float, momentum: float) -> None:
         self.model, self.lr, self.momentum = model, lr, momentum
-        self.buffers: dict[torch.Tensor, torch.Tensor] = {
-            p: torch.zeros_like(p) for p in model.parameters()
-        }
-
-    def _accumulate(self, param: torch.Tensor, grad: torch.Tensor) -> None:
-        self.buffers[param].mul_(self.momentum).add_(grad)
-
-    def _accumulate_mm(self, weight: torch.Tensor, dy: torch.Tensor, x: torch.Tensor) -> None:
-        # buf = momentum * buf + dy^T x, in one matmul
-        self.buffers[weight].addmm_(dy.t(), x, beta=self.momentum)
+        self.residual = model.config.residual
+        self.pre_norm = _RMSNorm(model.pre_norm) if isinstance(model.pre_norm, RMSNorm) else None
+        self.blocks = [
+            _Block(
+                _RMSNorm(block.norm) if isinstance(block.norm, RMSNorm) else None,
+                _Linear(block.up),
+                _Linear(block.down),
+            )
+            for block in map(model.block, range(len(model.blocks)))
+        ]
+        self.head = _Linear(model.head)
 
     def step(
         self, x: torch.Tensor, y: torch.Tensor, layer1_grad: bool = False
     ) -> tuple[float, float | None]:
         """One training step on batch (x, y). Returns the loss and, if asked, |grad W1|."""
-        model = self.model
-        pre_norm = model.pre_norm if isinstance(model.pre_norm, RMSNorm) else None
-        chain_in = x
-        pre_rms = None
-        if pre_norm is not None:
-            x, pre_rms = _norm_forward(pre_norm, x)
-
-        saved: list[_Saved] = []
+        lr, momentum, residual = self.lr, self.momentum, self.residual
+        ones = torch.ones(len(x))
         with torch.no_grad():
-            for index in range(len(model.blocks)):
-                block = model.block(index)
-                norm = block.norm if isinstance(block.norm, RMSNorm) else None
-                h, rms = _norm_forward(norm, x) if norm is not None else (x, None)
-                u = torch.addmm(block.up.bias, h, block.up.weight.t())
+            pre = self.pre_norm.forward(x) if self.pre_norm is not None else None
+            if pre is not None:
+                x = pre[0]
+            saved: list[_Saved] = []
+            for block in self.blocks:
+                h, x_hat, r = block.norm.forward(x) if block.norm else (x, None, None)
+                u = block.up.forward(h)
                 a = F.gelu(u)
-                out = torch.addmm(block.down.bias, a, block.down.weight.t())
-                saved.append(_Saved(x, rms, h, u, a))
-                x = x + out if model.config.residual else out
-            logits = torch.addmm(model.head.bias, x, model.head.weight.t())
+                out = block.down.forward(a)
+                saved.append(_Saved(x_hat, r, h, u, a))
+                x = out.add_(x) if residual else out
+            logits = self.head.forward(x)
             loss = F.cross_entropy(logits, y)
             value = float(loss)
             if not math.isfinite(value):
                 return value, None
 
-            # backward, accumulating each gradient into its momentum buffer
+            # Backward. Each parameter is updated as soon as the backward pass is done with it.
             dz = torch.softmax(logits, dim=-1)
             dz[torch.arange(len(y)), y] -= 1.0
             dz /= len(y)
-            self._accumulate_mm(model.head.weight, dz, x)
-            self._accumulate(model.head.bias, dz.sum(dim=0))
-            dx = dz @ model.head.weight
+            self.head.backward(dz, x, momentum, ones)
+            dx = dz @ self.head.weight
+            self.head.update(lr)
             norm1: float | None = None
-            for index in reversed(range(len(model.blocks))):
-                block, s = model.block(index), saved[index]
-                self._accumulate_mm(block.down.weight, dx, s.a)
-                self._accumulate(block.down.bias, dx.sum(dim=0))
+            for index in reversed(range(len(self.blocks))):
+                block, s = self.blocks[index], saved[index]
+                block.down.backward(dx, s.a, momentum, ones)
                 du = torch.ops.aten.gelu_backward(dx @ block.down.weight, s.u)
+                block.down.update(lr)
                 if index == 0 and layer1_grad:
-                    grad = du.t() @ s.h
-                    norm1 = float(torch.linalg.vector_norm(grad))
-                    self._accumulate(block.up.weight, grad)
-                else:
-                    self._accumulate_mm(block.up.weight, du, s.h)
-                self._accumulate(block.up.bias, du.sum(dim=0))
+                    norm1 = float(torch.linalg.vector_norm(du.t() @ s.h))
+                block.up.backward(du, s.h, momentum, ones)
                 dh = du @ block.up.weight
-                if s.rms is not None:
-                    assert isinstance(block.norm, RMSNorm)
-                    dh, dw = _norm_backward(block.norm, s.x, s.rms, dh)
-                    self._accumulate(block.norm.weight, dw)
-                dx = dx + dh if model.config.residual else dh
-            if pre_norm is not None and pre_rms is not None:
-                _, dw = _norm_backward(pre_norm, chain_in, pre_rms, dx)
-                self._accumulate(pre_norm.weight, dw)
-
-            for param, buffer in self.buffers.items():
-                param.sub_(buffer, alpha=self.lr)
+                block.up.update(lr)
+                if block.norm is not None and s.x_hat is not None and s.r is not None:
+                    dh = block.norm.backward(dh, s.x_hat, s.r, momentum)
+                    block.norm.update(lr)
+                dx = dx.add_(dh) if residual else dh
+            if self.pre_norm is not None and pre is not None:
+                self.pre_norm.backward(dx, pre[1], pre[2], momentum)
+                self.pre_norm.update(lr)
         return value, norm1
 
 

@@ -64,7 +64,7 @@ class TrainResult:
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=config.lr)
-    return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum, foreach=True)
 
 
 def train(

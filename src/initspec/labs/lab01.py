@@ -13,9 +13,10 @@ files, including the 24-layer run that answers the lab's question 4.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from initspec.data import Dataset, toy_data
 from initspec.inits import get_init
 from initspec.labs import LabOptions
 from initspec.models import build_mlp, chance_loss
+from initspec.parallel import side_by_side
 from initspec.plots import plot_loss_curves
 from initspec.progress import step_printer
 from initspec.train import TrainConfig, TrainResult, flatline_step, loss_slope, train
@@ -161,30 +163,52 @@ def run_ablation(
     *,
     progress: bool = False,
     on_model: ModelHook | None = None,
-    data: Dataset | None = None,
 ) -> Ablation:
     """Train one model per init in ``config.inits``: same data and batches, own weight seed.
 
     ``on_model(init, model)`` is called on each freshly built model before it trains (tests
     use it to watch the batches each run sees).
     """
-    _check(config)
-    data = data if data is not None else toy_data(seed)
-    runs: dict[str, InitRun] = {}
-    for index, init in enumerate(config.inits):
-        w_seed = weight_seed(seed, index)
-        model = config.build_model(init, data, w_seed)
-        if on_model is not None:
-            on_model(init, model)
-        label = f"{init} depth {config.depth}"
-        printer = step_printer(label, config.steps) if progress else None
-        result = train(model, data, config.train_config(seed), progress=printer)
-        flat = flatline_step(result.losses, chance_loss(data.num_classes))
-        # A run that hit NaN has no slope worth reading (a few exploding points).
-        diverged = result.first_nan_step is not None
-        slope = None if diverged else loss_slope(result.losses, SLOPE_WINDOW)
-        runs[init] = InitRun(init, w_seed, result, flat, slope)
-    return Ablation(config, seed, chance_loss(data.num_classes), runs)
+    return run_ablations([(config, seed)], progress=progress, on_model=on_model)[0]
+
+
+def run_ablations(
+    setups: Sequence[tuple[Lab01Config, int]],
+    *,
+    progress: bool = False,
+    on_model: ModelHook | None = None,
+) -> list[Ablation]:
+    """:func:`run_ablation` for each ``(config, seed)``, all their runs trained side by side."""
+    datasets: dict[int, Dataset] = {}
+    jobs: list[Callable[[], TrainResult]] = []
+    for config, seed in setups:
+        _check(config)
+        if seed not in datasets:
+            datasets[seed] = toy_data(seed)
+        data = datasets[seed]
+        for index, init in enumerate(config.inits):
+            model = config.build_model(init, data, weight_seed(seed, index))
+            if on_model is not None:
+                on_model(init, model)
+            label = f"{init} depth {config.depth} seed {seed}"
+            printer = step_printer(label, config.steps) if progress else None
+            train_config = config.train_config(seed)
+            jobs.append(functools.partial(train, model, data, train_config, progress=printer))
+    results = iter(side_by_side(jobs))
+
+    ablations = []
+    for config, seed in setups:
+        chance = chance_loss(datasets[seed].num_classes)
+        runs: dict[str, InitRun] = {}
+        for index, init in enumerate(config.inits):
+            result = next(results)
+            flat = flatline_step(result.losses, chance)
+            # A run that hit NaN has no slope worth reading (a few exploding points).
+            diverged = result.first_nan_step is not None
+            slope = None if diverged else loss_slope(result.losses, SLOPE_WINDOW)
+            runs[init] = InitRun(init, weight_seed(seed, index), result, flat, slope)
+        ablations.append(Ablation(config, seed, chance, runs))
+    return ablations
 
 
 def run_summary(run: InitRun) -> dict[str, Any]:
@@ -385,10 +409,10 @@ def run(out_dir: Path, options: LabOptions) -> None:
     """Write the lab's five files into ``out_dir``: the 12-layer ablation and a 2x-deep rerun."""
     config = config_from(options)
     start = time.perf_counter()
-    data = toy_data(options.seed)
-    ablation = run_ablation(config, options.seed, progress=options.progress, data=data)
     deeper_config = dataclasses.replace(config, depth=2 * config.depth)
-    deeper = run_ablation(deeper_config, options.seed, progress=options.progress, data=data)
+    ablation, deeper = run_ablations(
+        [(config, options.seed), (deeper_config, options.seed)], progress=options.progress
+    )
 
     out_dir = Path(out_dir)
     script = TRAIN_SCRIPT.format(seed=options.seed, overrides=_cli_arguments(config))

@@ -9,8 +9,10 @@ per init (uniform U[-0.5, 0.5], Xavier, Kaiming), with lab 01's seeds.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from initspec.artifacts import manifest, round_floats, write_json
 from initspec.data import Dataset, toy_data
 from initspec.labs import LabOptions
 from initspec.labs.lab01 import DEFAULTS, Lab01Config, config_from, weight_seed
+from initspec.parallel import side_by_side
 from initspec.plots import plot_loss_curves
 from initspec.progress import step_printer
 from initspec.train import TrainResult, loss_slope, train
@@ -36,17 +39,33 @@ def run_norm(
     config: Lab01Config = DEFAULTS,
     seed: int = 0,
     *,
-    data: Dataset | None = None,
     progress: bool = False,
 ) -> dict[str, TrainResult]:
     """Train lab 01's model with ``norm`` after every hidden Linear, once per init."""
-    data = data if data is not None else toy_data(seed)
-    results: dict[str, TrainResult] = {}
-    for index, init in enumerate(config.inits):
-        model = config.build_model(init, data, weight_seed(seed, index), norm)
-        printer = step_printer(f"{norm} {init}", config.steps) if progress else None
-        results[init] = train(model, data, config.train_config(seed), progress=printer)
-    return results
+    return run_norms([(norm, seed)], config, progress=progress)[0]
+
+
+def run_norms(
+    setups: Sequence[tuple[str | None, int]],
+    config: Lab01Config = DEFAULTS,
+    *,
+    progress: bool = False,
+) -> list[dict[str, TrainResult]]:
+    """:func:`run_norm` for each ``(norm, seed)``, all their runs trained side by side."""
+    datasets: dict[int, Dataset] = {}
+    jobs: list[Callable[[], TrainResult]] = []
+    for norm, seed in setups:
+        if seed not in datasets:
+            datasets[seed] = toy_data(seed)
+        data = datasets[seed]
+        for index, init in enumerate(config.inits):
+            model = config.build_model(init, data, weight_seed(seed, index), norm)
+            label = f"{norm} {init} seed {seed}"
+            printer = step_printer(label, config.steps) if progress else None
+            train_config = config.train_config(seed)
+            jobs.append(functools.partial(train, model, data, train_config, progress=printer))
+    results = iter(side_by_side(jobs))
+    return [{init: next(results) for init in config.inits} for _ in setups]
 
 
 def final_loss(result: TrainResult, tail: int = 20) -> float | None:
@@ -119,11 +138,9 @@ def run(out_dir: Path, options: LabOptions) -> None:
     """Write train.py, losses.json, loss_curves.png, manifest.json and README.md."""
     config = config_from(options)
     start = time.perf_counter()
-    data = toy_data(options.seed)
-    results: dict[str, dict[str, TrainResult]] = {}
-    for norm in (None, *NORMS):
-        label = norm or "none"
-        results[label] = run_norm(norm, config, options.seed, data=data, progress=options.progress)
+    norms = (None, *NORMS)
+    runs = run_norms([(norm, options.seed) for norm in norms], config, progress=options.progress)
+    results = {norm or "none": by_init for norm, by_init in zip(norms, runs, strict=True)}
 
     out_dir = Path(out_dir)
     script = (

@@ -14,6 +14,7 @@ seven files.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from initspec.blocks import build_deep_mlp
 from initspec.data import Dataset, toy_data
 from initspec.fast import LAYER1, train_deep
 from initspec.labs import LabOptions
+from initspec.parallel import side_by_side
 from initspec.plots import plot_loss_curves
 from initspec.progress import step_printer
 from initspec.train import TrainConfig, loss_slope
@@ -340,31 +342,30 @@ def run(out_dir: Path, options: LabOptions) -> None:
     common = {"depth": config.depth, "width": config.width, "in_dim": config.width}
     if config.width != data.in_dim:
         data = toy_data(seed, dim=config.width)
-    runs: dict[str, DeepRun] = {}
-    for residual in config.variants:
-        label = "residual" if residual else "no residual"
-        runs[label] = train_variant(
-            seed + 1,
-            config.steps,
-            data=data,
-            data_seed=seed,
-            lr=config.lr,
-            residual=residual,
-            label=label if options.progress else None,
-            **common,
+    train = functools.partial(
+        train_variant, seed + 1, config.steps, data=data, data_seed=seed, lr=config.lr
+    )
+    labels = ["residual" if residual else "no residual" for residual in config.variants]
+    jobs = [
+        functools.partial(
+            train, residual=residual, label=label if options.progress else None, **common
         )
-    deeper = None
-    if False in config.variants:
-        deeper = train_variant(
-            seed + 1,
-            config.steps,
-            data=data,
-            data_seed=seed,
-            lr=config.lr,
-            residual=False,
-            label=f"no residual, {2 * config.depth} blocks" if options.progress else None,
-            **{**common, "depth": 2 * config.depth},
+        for residual, label in zip(config.variants, labels, strict=True)
+    ]
+    if False in config.variants:  # question 4: twice as many plain blocks
+        deeper_label = f"no residual, {2 * config.depth} blocks"
+        options_deeper = {**common, "depth": 2 * config.depth}
+        jobs.append(
+            functools.partial(
+                train,
+                residual=False,
+                label=deeper_label if options.progress else None,
+                **options_deeper,
+            )
         )
+    trained = side_by_side(jobs)
+    runs = dict(zip(labels, trained, strict=False))
+    deeper = trained[-1] if False in config.variants else None
     zero = zero_init_output(seed + 1, config.depth, config.width)
 
     out_dir = Path(out_dir)

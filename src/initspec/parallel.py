@@ -1,0 +1,73 @@
+"""Independent training runs side by side, one per core.
+
+Why: the labs' matmuls are small (a batch of 64 against a few hundred units, or lab 03's
+64 x 256 x 1024). One run cannot keep two cores busy: splitting each small matmul across two
+threads costs nearly as much in synchronisation as it saves. Two runs on two threads, each
+doing its ops on one intra-op thread, do close to twice the work of one run. PyTorch releases
+the GIL inside its kernels, so plain Python threads are enough.
+
+Every run does its ops on one intra-op thread, however many run beside it, so its result is
+the same bit for bit whether it ran alone, beside others, or on a machine with more cores.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+from initspec.threads import single_thread
+
+R = TypeVar("R")
+
+WORKERS_VARIABLE = "INITSPEC_WORKERS"  # overrides how many runs go side by side
+
+_inside_a_job = threading.local()
+
+
+def default_workers() -> int:
+    """``$INITSPEC_WORKERS`` if set, else the number of CPUs this process may run on.
+
+    Not torch's thread count: callers often hold it at one (:func:`initspec.threads.single_thread`).
+    """
+    value = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if not value:
+        return max(1, len(os.sched_getaffinity(0)))
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{WORKERS_VARIABLE} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def side_by_side(jobs: Sequence[Callable[[], R]], workers: int | None = None) -> list[R]:
+    """Call every job, ``workers`` at a time (default :func:`default_workers`), one torch
+    thread each; return their results in the order of ``jobs``.
+
+    Jobs must be independent (each builds and trains its own model from its own seeds). A job
+    that calls ``side_by_side`` runs its own jobs one after another. If a job raises, the jobs
+    not yet started are cancelled and the first exception (in job order) is raised once the
+    running ones finish.
+    """
+    count = min(workers if workers is not None else default_workers(), len(jobs))
+    if count < 1 and jobs:
+        raise ValueError(f"workers must be positive, got {workers}")
+    if count <= 1 or getattr(_inside_a_job, "active", False):
+        with single_thread():
+            return [job() for job in jobs]
+
+    def call(job: Callable[[], R]) -> R:
+        _inside_a_job.active = True
+        try:
+            return job()
+        finally:
+            _inside_a_job.active = False
+
+    with single_thread(), ThreadPoolExecutor(count, thread_name_prefix="initspec-run") as pool:
+        futures: list[Future[R]] = [pool.submit(call, job) for job in jobs]
+        try:
+            wait(futures, return_when="FIRST_EXCEPTION")
+        finally:
+            for future in futures:
+                future.cancel()  # a no-op for the ones already running or done
+        return [future.result() for future in futures]
