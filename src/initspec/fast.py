@@ -29,6 +29,17 @@ from initspec.train import TrainConfig, TrainResult, evaluate
 LAYER1 = "layer1_grad_norm"
 
 
+def _warm(tensor: torch.Tensor) -> None:
+    """Read ``tensor`` once, front to back, so that the matmul that follows finds it in cache.
+
+    The model's weights and buffers (210 MB) do not fit in cache, so every matmul starts on a
+    matrix that is in memory, and the matmul's own first pass over it (packing) reads it
+    slowly. A plain sum streams it in far faster: on the 2-core machine a 1024 x 256 sum plus
+    the matmul take about 0.41 ms where the matmul alone, from memory, takes 0.52 ms.
+    """
+    tensor.sum()
+
+
 class _Linear:
     """A Linear's weight and bias (detached: updated in place) and their momentum buffers."""
 
@@ -38,15 +49,20 @@ class _Linear:
         self.bias_buffer = torch.zeros_like(self.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _warm(self.weight)
         # mm then add: torch.addmm with a broadcast bias is slower by a copy of the output
         return torch.mm(x, self.weight.t()).add_(self.bias)
 
     def backward(
         self, dy: torch.Tensor, x: torch.Tensor, momentum: float, ones: torch.Tensor
-    ) -> None:
-        """Accumulate the gradients into the buffers: ``buf = momentum * buf + grad``."""
+    ) -> torch.Tensor:
+        """Accumulate the gradients into the buffers (``buf = momentum * buf + grad``) and
+        return the gradient of the input, ``dy @ weight``."""
+        _warm(self.weight_buffer)
         self.weight_buffer.addmm_(dy.t(), x, beta=momentum)  # grad = dy^T x
         self.bias_buffer.addmv_(dy.t(), ones, beta=momentum)  # grad = sum of dy's rows
+        _warm(self.weight)
+        return dy @ self.weight
 
     def update(self, lr: float) -> None:
         self.weight.sub_(self.weight_buffer, alpha=lr)
@@ -147,19 +163,16 @@ class FastSGD:
             dz = torch.softmax(logits, dim=-1)
             dz[torch.arange(len(y)), y] -= 1.0
             dz /= len(y)
-            self.head.backward(dz, x, momentum, ones)
-            dx = dz @ self.head.weight
+            dx = self.head.backward(dz, x, momentum, ones)
             self.head.update(lr)
             norm1: float | None = None
             for index in reversed(range(len(self.blocks))):
                 block, s = self.blocks[index], saved[index]
-                block.down.backward(dx, s.a, momentum, ones)
-                du = torch.ops.aten.gelu_backward(dx @ block.down.weight, s.u)
+                du = torch.ops.aten.gelu_backward(block.down.backward(dx, s.a, momentum, ones), s.u)
                 block.down.update(lr)
                 if index == 0 and layer1_grad:
                     norm1 = float(torch.linalg.vector_norm(du.t() @ s.h))
-                block.up.backward(du, s.h, momentum, ones)
-                dh = du @ block.up.weight
+                dh = block.up.backward(du, s.h, momentum, ones)
                 block.up.update(lr)
                 if block.norm is not None and s.x_hat is not None and s.r is not None:
                     dh = block.norm.backward(dh, s.x_hat, s.r, momentum)
