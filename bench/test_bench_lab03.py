@@ -10,11 +10,12 @@ Three ways to run it:
 
 Each is compared with an fp32 matmul measured in the same run, with all the threads; the
 step's FLOPs are counted from the Linear shapes (about 10 GFLOP a step). A round is
-``STEPS_PER_ROUND`` steps of every run.
+``STEPS_PER_ROUND`` steps of every run. ``peak_rss_mib`` is the process's peak memory so far.
 """
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Callable
 from typing import Any
 
@@ -98,5 +99,7 @@ def test_bench_lab03_training_step(benchmark: Any, case: str) -> None:
         ratio=achieved / peak,
         ratio_best_round=best / peak,
         threads=torch.get_num_threads(),
+        # the process's peak resident memory so far (Linux reports KiB): all runs together
+        peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
     assert achieved > 0
