@@ -355,17 +355,19 @@ def run(out_dir: Path, options: LabOptions) -> None:
     if False in config.variants:  # question 4: twice as many plain blocks
         deeper_label = f"no residual, {2 * config.depth} blocks"
         options_deeper = {**common, "depth": 2 * config.depth}
-        jobs.append(
+        # first: the longest run starts at once, the other two share the other core
+        jobs.insert(
+            0,
             functools.partial(
                 train,
                 residual=False,
                 label=deeper_label if options.progress else None,
                 **options_deeper,
-            )
+            ),
         )
     trained = side_by_side(jobs)
-    runs = dict(zip(labels, trained, strict=False))
-    deeper = trained[-1] if False in config.variants else None
+    deeper = trained.pop(0) if False in config.variants else None
+    runs = dict(zip(labels, trained, strict=True))
     zero = zero_init_output(seed + 1, config.depth, config.width)
 
     out_dir = Path(out_dir)
