@@ -171,6 +171,8 @@ class FastSGD:
                 du = torch.ops.aten.gelu_backward(block.down.backward(dx, s.a, momentum, ones), s.u)
                 block.down.update(lr)
                 if index == 0 and layer1_grad:
+                    # A product of its own (one matmul in 300), so that the update below is
+                    # the same addmm_, bit for bit, whether or not the probe reads the norm.
                     norm1 = float(torch.linalg.vector_norm(du.t() @ s.h))
                 dh = block.up.backward(du, s.h, momentum, ones)
                 block.up.update(lr)
