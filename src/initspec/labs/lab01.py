@@ -179,29 +179,14 @@ def run_ablations(
     on_model: ModelHook | None = None,
 ) -> list[Ablation]:
     """:func:`run_ablation` for each ``(config, seed)``, all their runs trained side by side."""
-    datasets: dict[int, Dataset] = {}
-    jobs: list[Callable[[], TrainResult]] = []
-    for config, seed in setups:
-        _check(config)
-        if seed not in datasets:
-            datasets[seed] = toy_data(seed)
-        data = datasets[seed]
-        for index, init in enumerate(config.inits):
-            model = config.build_model(init, data, weight_seed(seed, index))
-            if on_model is not None:
-                on_model(init, model)
-            label = f"{init} depth {config.depth} seed {seed}"
-            printer = step_printer(label, config.steps) if progress else None
-            train_config = config.train_config(seed)
-            jobs.append(functools.partial(train, model, data, train_config, progress=printer))
-    results = iter(side_by_side(jobs))
-
+    trained = train_inits(
+        [(config, seed, None) for config, seed in setups], progress=progress, on_model=on_model
+    )
     ablations = []
-    for config, seed in setups:
-        chance = chance_loss(datasets[seed].num_classes)
+    for (config, seed), results in zip(setups, trained, strict=True):
+        chance = chance_loss(toy_data(seed).num_classes)
         runs: dict[str, InitRun] = {}
-        for index, init in enumerate(config.inits):
-            result = next(results)
+        for index, (init, result) in enumerate(results.items()):
             flat = flatline_step(result.losses, chance)
             # A run that hit NaN has no slope worth reading (a few exploding points).
             diverged = result.first_nan_step is not None
@@ -209,6 +194,34 @@ def run_ablations(
             runs[init] = InitRun(init, weight_seed(seed, index), result, flat, slope)
         ablations.append(Ablation(config, seed, chance, runs))
     return ablations
+
+
+def train_inits(
+    setups: Sequence[tuple[Lab01Config, int, str | None]],
+    *,
+    progress: bool = False,
+    on_model: ModelHook | None = None,
+) -> list[dict[str, TrainResult]]:
+    """For each ``(config, seed, norm)``, one model per init in ``config.inits`` (with ``norm``
+    after every hidden Linear: lab 02), on data seed ``seed`` with each init's weight seed;
+    every run of every setup trained side by side. Results by setup, then by init."""
+    datasets: dict[int, Dataset] = {}
+    jobs: list[Callable[[], TrainResult]] = []
+    for config, seed, norm in setups:
+        _check(config)
+        if seed not in datasets:
+            datasets[seed] = toy_data(seed)
+        data = datasets[seed]
+        for index, init in enumerate(config.inits):
+            model = config.build_model(init, data, weight_seed(seed, index), norm)
+            if on_model is not None:
+                on_model(init, model)
+            label = f"{norm or 'no norm'} {init} depth {config.depth} seed {seed}"
+            printer = step_printer(label, config.steps) if progress else None
+            train_config = config.train_config(seed)
+            jobs.append(functools.partial(train, model, data, train_config, progress=printer))
+    results = iter(side_by_side(jobs))
+    return [{init: next(results) for init in config.inits} for config, _, _ in setups]
 
 
 def run_summary(run: InitRun) -> dict[str, Any]:

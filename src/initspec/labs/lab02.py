@@ -9,21 +9,17 @@ per init (uniform U[-0.5, 0.5], Xavier, Kaiming), with lab 01's seeds.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from initspec.artifacts import manifest, round_floats, write_json
-from initspec.data import Dataset, toy_data
 from initspec.labs import LabOptions
-from initspec.labs.lab01 import DEFAULTS, Lab01Config, config_from, weight_seed
-from initspec.parallel import side_by_side
+from initspec.labs.lab01 import DEFAULTS, Lab01Config, config_from, train_inits, weight_seed
 from initspec.plots import plot_loss_curves
-from initspec.progress import step_printer
-from initspec.train import TrainResult, loss_slope, train
+from initspec.train import TrainResult, loss_slope
 
 DIRECTORY = "10-norm-ablation"
 TITLE = "Lab 02 (stand-in): norm ablation"
@@ -52,20 +48,7 @@ def run_norms(
     progress: bool = False,
 ) -> list[dict[str, TrainResult]]:
     """:func:`run_norm` for each ``(norm, seed)``, all their runs trained side by side."""
-    datasets: dict[int, Dataset] = {}
-    jobs: list[Callable[[], TrainResult]] = []
-    for norm, seed in setups:
-        if seed not in datasets:
-            datasets[seed] = toy_data(seed)
-        data = datasets[seed]
-        for index, init in enumerate(config.inits):
-            model = config.build_model(init, data, weight_seed(seed, index), norm)
-            label = f"{norm} {init} seed {seed}"
-            printer = step_printer(label, config.steps) if progress else None
-            train_config = config.train_config(seed)
-            jobs.append(functools.partial(train, model, data, train_config, progress=printer))
-    results = iter(side_by_side(jobs))
-    return [{init: next(results) for init in config.inits} for _ in setups]
+    return train_inits([(config, seed, norm) for norm, seed in setups], progress=progress)
 
 
 def final_loss(result: TrainResult, tail: int = 20) -> float | None:
