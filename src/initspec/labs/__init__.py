@@ -37,5 +37,10 @@ def load_lab(key: str) -> ModuleType:
     return importlib.import_module(LAB_MODULES[key])
 
 
+def lab_directory_name(key: str) -> str:
+    """The directory a lab writes, named as its document names it (for example ``10-init-matters``)."""
+    return str(load_lab(key).DIRECTORY)
+
+
 def lab_directory(key: str, out: Path) -> Path:
-    return Path(out) / str(load_lab(key).DIRECTORY)
+    return Path(out) / lab_directory_name(key)

@@ -1,0 +1,63 @@
+"""What a test reports to the claims report: the contract between the pytest plugin and the report.
+
+The plugin (``initspec.pytest_plugin``) builds one :class:`TestOutcome` per claim test; the report
+(``initspec.report``) merges them into one entry per claim. Both sides use only these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Every verdict a claim can get, from the most serious to the least: when several tests judge
+# one claim, the most serious outcome decides.
+VERDICTS = ("error", "refuted", "inconclusive", "conditional", "holds", "not-run")
+
+# Quick tier: short enough for every change; document tier: each document's own horizon.
+TIERS = ("quick", "document")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One judged criterion: what was measured per seed, against which bound, by which rule.
+
+    ``rule`` says how seeds combine ("every seed", "at least 4 of 5", "mean, 95 % t interval");
+    ``comparison`` is one of ``<``, ``<=``, ``>``, ``>=``, ``==``, ``in``; ``bound`` is a number
+    (or ``[low, high]`` for ``in``); ``measured`` has one value per seed (a single value for an
+    exact claim; None for a seed that produced no number). ``outcome`` is ``held``, ``not-met``
+    or ``undecided``; ``margin`` is the distance from the bound in units of the seeds' spread (or
+    relative to the bound where the spread is zero), positive on the side the claim needs.
+    ``document`` quotes the words of the document that the bound interprets.
+    """
+
+    name: str
+    rule: str
+    comparison: str
+    bound: float | list[float] | None
+    measured: list[float | None]
+    held: int
+    run: int
+    outcome: str
+    margin: float | None = None
+    document: str | None = None
+    interval: list[float] | None = None  # the rule's confidence interval, where it has one
+    unit: str | None = None
+
+
+@dataclass
+class TestOutcome:
+    """What one test measured for the claims it names."""
+
+    nodeid: str
+    claims: list[str]
+    verdict: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    seeds_run: int = 0
+    seeds_held: int = 0
+    condition: str | None = None
+    artifacts: list[str] = field(default_factory=list)
+    note: str | None = None
+    criteria: list[Criterion] = field(default_factory=list)
+    tier: str = "quick"
+    steps: int | None = None  # training steps this test ran (None: no training)
+    document_steps: int | None = None  # the document's own horizon for the claim
