@@ -7,17 +7,23 @@ IDs follow the catalog's spelling exactly and are stable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+# A number the document prints: a value, or a (low, high) range such as "[1e-3, 1e-1]".
+DocumentNumber = float | tuple[float, float]
 
 
 @dataclass(frozen=True)
 class Source:
-    """A source document and the experimental setup its claims assume."""
+    """A source document, the experimental setup its claims assume, and the lab that shows it."""
 
     key: str
     title: str
     document: str | None
     setup: str
+    lab: str | None = None  # the key of the lab whose directory shows these claims
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,31 @@ class Claim:
     source: Source
     statement: str
     headline: bool = False
+    # The document's own numbers that the claim's test interprets (thresholds, horizons, printed
+    # values), by name. Tests and lab READMEs read them from here, never retype them.
+    numbers: Mapping[str, DocumentNumber] = field(default_factory=lambda: MappingProxyType({}))
+
+    def number(self, name: str) -> DocumentNumber:
+        """The document's number called ``name``; KeyError naming the claim if it has none."""
+        try:
+            return self.numbers[name]
+        except KeyError:
+            known = ", ".join(self.numbers) or "none"
+            raise KeyError(f"{self.id} has no document number {name!r} (it has: {known})") from None
+
+    def value(self, name: str) -> float:
+        """The document's single number called ``name`` (not a range)."""
+        number = self.number(name)
+        if isinstance(number, tuple):
+            raise TypeError(f"{self.id}: document number {name!r} is a range, not a value")
+        return number
+
+    def range(self, name: str) -> tuple[float, float]:
+        """The document's range called ``name``, as (low, high)."""
+        number = self.number(name)
+        if not isinstance(number, tuple):
+            raise TypeError(f"{self.id}: document number {name!r} is a value, not a range")
+        return number
 
 
 LAB01 = Source(
@@ -41,6 +72,7 @@ LAB01 = Source(
         " lr 1e-3; batch 64; 1000 steps; loss logged every step. Same data-shuffling seed"
         " across the three runs, an independent weight seed per init."
     ),
+    lab="01",
 )
 LAB03 = Source(
     key="lab03",
@@ -53,6 +85,7 @@ LAB03 = Source(
         'lab 01; the same seed for both runs. "Layer 1" is the first Linear of the first '
         "block; its weight-gradient norm is logged every step (or every 10)."
     ),
+    lab="03",
 )
 LAB02 = Source(
     key="lab02",
@@ -63,6 +96,7 @@ LAB02 = Source(
         "The lab 01 setup plus a norm layer (BatchNorm, LayerNorm or RMSNorm) after every "
         "hidden Linear; its claims come from the lecture's modern mitigations."
     ),
+    lab="02",
 )
 BLOG = Source(
     key="blog",
@@ -74,12 +108,14 @@ BLOG = Source(
         "are not available: any real corpus of names serves, with its own V stated in the"
         " report."
     ),
+    lab="makemore",
 )
 LECTURE = Source(
     key="lecture",
     title="Lecture notes: activations, gradients, BatchNorm",
     document="003_39f04674188c552f.txt",
     setup="the same kind of character-level MLP, 27 tokens (26 letters and '.').",
+    lab="makemore",
 )
 
 _CLAIMS: tuple[Claim, ...] = (
@@ -98,6 +134,7 @@ _CLAIMS: tuple[Claim, ...] = (
         LAB01,
         "Uniform init does not train: forward blow-up to NaN within ~20 steps, or saturated ReLU with the loss flat at chance.",
         headline=True,
+        numbers=MappingProxyType({"nan_within_steps": 20}),
     ),
     Claim(
         "lab01.uniform-failure-mode",
@@ -108,6 +145,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab01.xavier-slow",
         LAB01,
         'Xavier N(0, 1/n_in) trains, but slowly: "somewhere in between"; the slope of its loss over the last 200 steps says whether it is still learning.',
+        numbers=MappingProxyType({"slope_window": 200}),
     ),
     Claim(
         "lab01.kaiming-trains",
@@ -148,12 +186,14 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab03.plain-plateaus",
         LAB03,
         "Without residual, the loss decreases for ~50 steps, then plateaus.",
+        numbers=MappingProxyType({"plateau_after_steps": 50}),
     ),
     Claim(
         "lab03.plain-grad-vanishes",
         LAB03,
         "Without residual, the layer-1 gradient norm drops below 1e-7 within ~100 steps.",
         headline=True,
+        numbers=MappingProxyType({"vanished": 1e-7, "within_steps": 100}),
     ),
     Claim(
         "lab03.residual-trains",
@@ -164,6 +204,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab03.residual-grad-range",
         LAB03,
         "With residual, the layer-1 gradient norm stays in [1e-3, 1e-1].",
+        numbers=MappingProxyType({"healthy": (1e-3, 1e-1)}),
     ),
     Claim(
         "lab03.depth-100",
@@ -205,16 +246,19 @@ _CLAIMS: tuple[Claim, ...] = (
         "blog.naive-init-loss",
         BLOG,
         'With N(0, 1) weights and biases everywhere, the first-batch loss is far above log V ("23.4").',
+        numbers=MappingProxyType({"first_loss": 23.4012}),
     ),
     Claim(
         "blog.output-scale-fix",
         BLOG,
         'Output weights × 0.1 and output bias 0 bring the first loss close to log V ("3.91").',
+        numbers=MappingProxyType({"first_loss": 3.9139}),
     ),
     Claim(
         "blog.hidden-scale-fix",
         BLOG,
         'Also W1 × 0.1 and b1 = 0 bring it closer still ("3.49").',
+        numbers=MappingProxyType({"first_loss": 3.4889}),
     ),
     Claim(
         "blog.tanh-saturation",
