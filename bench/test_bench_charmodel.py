@@ -21,7 +21,7 @@ from initspec.charmodel import build_char_mlp, build_deep_char_mlp
 from initspec.corpus import default_splits
 from initspec.data import batch_order
 from initspec.diagnostics import Diagnostics, hook_count
-from initspec.threads import single_thread
+from initspec.parallel import side_by_side
 
 STEPS = 50
 LR = 0.075
@@ -57,8 +57,8 @@ def test_bench_char_training_step(benchmark, model_name: str, variant: str) -> N
                 diag.record_update_ratios(LR)
             optimizer.step()
 
-    with single_thread():  # as initspec trains the char models: one intra-op thread
-        benchmark.pedantic(steps, rounds=5, iterations=1, warmup_rounds=1)
+    # as initspec trains the char models: one run on one intra-op thread
+    side_by_side([lambda: benchmark.pedantic(steps, rounds=5, iterations=1, warmup_rounds=1)], 1)
     diag.detach()
     assert hook_count(model) == 0
     benchmark.extra_info["steps_per_round"] = STEPS

@@ -12,7 +12,7 @@ import torch
 from torch.nn import functional as F
 
 from initspec.data import batch_order, toy_data
-from initspec.labs.lab01 import DEFAULTS
+from initspec.experiments.init_ablation import DEFAULTS
 from initspec.throughput import flops_per_step, matmul_gflops
 
 MATMUL_SIZE = 1024

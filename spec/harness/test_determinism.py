@@ -1,7 +1,7 @@
 """The same seed gives the same lab 01 files byte for byte; a different seed gives different ones.
 
-Only ``wall_time_s``, ``git_commit``, ``versions`` and ``runs_side_by_side`` in manifest.json
-describe the particular run; everything else is a function of the seed and the options.
+Only manifest.json's ``"run"`` block (wall time, git commit, library versions, runs side by side)
+describes the particular run; everything else is a function of the seed and the options.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 from initspec.cli import main
 
 TINY = ["--steps", "20", "--depth", "4", "--width", "32", "--quiet"]
-RUN_SPECIFIC = ("wall_time_s", "git_commit", "versions", "runs_side_by_side")
+RUN_BLOCK = "run"
+RUN_FIELDS = {"wall_time_s", "git_commit", "versions", "runs_side_by_side"}
 
 
 def run_lab01(out: Path, seed: int) -> Path:
@@ -22,15 +23,24 @@ def run_lab01(out: Path, seed: int) -> Path:
 
 
 def deterministic_manifest(lab: Path) -> dict[str, Any]:
+    """manifest.json without its "run" block, which must hold exactly the run's own fields."""
     manifest = json.loads((lab / "manifest.json").read_text())
-    return {key: value for key, value in manifest.items() if key not in RUN_SPECIFIC}
+    assert set(manifest[RUN_BLOCK]) == RUN_FIELDS, (
+        f"the run block holds {sorted(manifest[RUN_BLOCK])}"
+    )
+    return {key: value for key, value in manifest.items() if key != RUN_BLOCK}
+
+
+def deterministic_bytes(lab: Path) -> str:
+    """The manifest without its "run" block, as the file writes it (sorted keys, indent 2)."""
+    return json.dumps(deterministic_manifest(lab), sort_keys=True, indent=2)
 
 
 def test_same_seed_same_bytes_different_seed_different_losses(tmp_path: Path) -> None:
     a, b, c = (run_lab01(tmp_path / name, seed) for name, seed in (("a", 5), ("b", 5), ("c", 6)))
     for name in ("losses.json", "README.md", "train.py", "loss_curves.png"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs for seed 5"
-    assert deterministic_manifest(a) == deterministic_manifest(b)
+    assert deterministic_bytes(a) == deterministic_bytes(b), 'manifest.json differs outside "run"'
     assert (a / "losses.json").read_bytes() != (c / "losses.json").read_bytes()
     assert (
         deterministic_manifest(a)["results_summary"] != deterministic_manifest(c)["results_summary"]

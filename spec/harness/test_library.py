@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from initspec.artifacts import atomic_directory, dumps
 from initspec.data import batch_order, toy_data
 from initspec.gains import gain, known_nonlinearities
+from initspec.metrics import flatline_step, loss_slope
 from initspec.models import build_mlp, linear_layers
-from initspec.train import TrainConfig, flatline_step, loss_slope, train
+from initspec.train import TrainConfig, train
 
 
 def test_toy_data_is_seeded_and_labelled_by_the_first_ten_entries() -> None:

@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 
-from initspec.labs.lab01 import DEFAULTS, run_ablations
+from initspec.experiments.init_ablation import DEFAULTS, run_ablations
 from initspec.parallel import default_workers, side_by_side
 
 SMALL = dataclasses.replace(DEFAULTS, depth=5, width=48, steps=40)

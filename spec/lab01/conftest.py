@@ -1,8 +1,6 @@
 """Lab 01 fixtures: each training setup runs once per test session, over several weight seeds.
 
-Training runs on one intra-op thread: the lab's 64 x 256 matmuls gain nothing from a second
-thread, and on a shared or xdist-loaded machine spinning threads slow a step down many times.
-A setup's runs (its seeds and inits) train side by side instead, one per core.
+A setup's runs (its seeds and inits) train side by side, one per core, each on one thread.
 
 Under pytest-xdist the first worker to need a setup trains it and leaves the result (a pickle)
 in the session's shared temporary directory; the other workers wait for it and load it, so no
@@ -12,23 +10,15 @@ setup trains twice. A serial run just trains it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 
-from initspec.labs.lab01 import DEFAULTS, Ablation, run_ablations
+from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
 from initspec.pytest_plugin import computed_once
-from initspec.threads import single_thread
 
 # The lab's own setup trains in spec/conftest.py (lab 02 reads it too), over five seeds; the
 # pitfalls (other depths, other learning rates) run over fewer, as the spec allows.
 FEW_SEEDS = tuple(range(3))
-
-
-@pytest.fixture(autouse=True)
-def _one_thread_per_test() -> Iterator[None]:
-    with single_thread():
-        yield
 
 
 @pytest.fixture(scope="session")

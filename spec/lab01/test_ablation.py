@@ -13,18 +13,18 @@ import math
 
 import pytest
 import torch
+from criteria import LOW_LOSS, first_mean, last_mean
 from torch import nn
 
+from initspec.claims import CLAIMS
 from initspec.data import batch_order, toy_data
-from initspec.labs.lab01 import DEFAULTS, SLOPE_WINDOW, Ablation, run_ablation
+from initspec.experiments.init_ablation import DEFAULTS, SLOPE_WINDOW, Ablation, run_ablation
 from initspec.models import build_mlp, chance_loss, linear_layers
 from initspec.pytest_plugin import Evidence
 from initspec.train import grad_norm, train
 
 # "NaN within ~20 steps" (Expected outcome, uniform).
-NAN_WITHIN_STEPS = 20
-# "trains as expected ... smooth descent": a low loss is under 0.05 nats, below 1/10 of chance.
-LOW_LOSS = 0.05
+NAN_WITHIN_STEPS = int(CLAIMS["lab01.uniform-fails"].value("nan_within_steps"))
 # "Smooth descent": the mean loss of each 50-step window may rise by at most this much over the
 # previous window (per-batch noise aside, the curve only goes down).
 SMOOTH_WINDOW = 50
@@ -35,25 +35,10 @@ SLOW_FACTOR = 10.0
 # "clearly differentiated" / "clearly different": neighbouring final losses differ by at least
 # this much (a NaN run counts as infinitely high).
 CLEAR_GAP = 0.1
-# Windows for "the loss went down": mean of the first and of the last 100 steps.
-EDGE = 100
 # The measured per-layer growth of the second moment matches n_in Var(W) / 2 to within 25 %.
 GROWTH_RTOL = 0.25
 # Independent weight draws: correlation of two runs' standardised first-layer weights.
 INDEPENDENT_CORRELATION = 0.02
-
-
-def head_mean(losses: list[float | None]) -> float:
-    values = [loss for loss in losses[:EDGE] if loss is not None]
-    return sum(values) / len(values) if values else math.inf
-
-
-def tail_mean(losses: list[float | None]) -> float:
-    """Mean of the last EDGE losses; +inf if the run hit NaN (it never finished)."""
-    if any(loss is None for loss in losses):
-        return math.inf
-    values = [loss for loss in losses[-EDGE:] if loss is not None]
-    return sum(values) / len(values)
 
 
 def window_rises(losses: list[float | None]) -> list[float]:
@@ -164,8 +149,7 @@ def test_the_same_formula_below_one_gives_the_flatline(seed: int, evidence: Evid
     first = linear_layers(model)[0]
     config = dataclasses.replace(DEFAULTS, steps=SMALL_UNIFORM_STEPS).train_config(seed)
     result = train(model, toy_data(seed), config, probes={"grad": lambda m: grad_norm(first)})
-    losses = result.finite_losses
-    off_chance = abs(sum(losses[-EDGE:]) / EDGE - chance_loss(2))
+    off_chance = abs(last_mean(result.losses) - chance_loss(2))
     worst_grad = max(value for _, value in result.probes["grad"])
     evidence.record(
         predicted_growth_per_layer=relu_growth(SMALL_UNIFORM),
@@ -188,9 +172,9 @@ def test_the_same_formula_below_one_gives_the_flatline(seed: int, evidence: Evid
 def test_xavier_trains_but_slowly(lab_ablations: list[Ablation], evidence: Evidence) -> None:
     xavier = [a.runs["xavier"] for a in lab_ablations]
     kaiming = [a.runs["kaiming"] for a in lab_ablations]
-    heads = [head_mean(run.result.losses) for run in xavier]
-    tails = [tail_mean(run.result.losses) for run in xavier]
-    kaiming_tails = [tail_mean(run.result.losses) for run in kaiming]
+    heads = [first_mean(run.result.losses) for run in xavier]
+    tails = [last_mean(run.result.losses) for run in xavier]
+    kaiming_tails = [last_mean(run.result.losses) for run in kaiming]
     slopes = [run.slope for run in xavier]
     evidence.record(
         first_100_mean=heads,
@@ -218,7 +202,7 @@ def test_kaiming_descends_smoothly_to_a_low_loss(
     lab_ablations: list[Ablation], evidence: Evidence
 ) -> None:
     kaiming = [a.runs["kaiming"] for a in lab_ablations]
-    tails = [tail_mean(run.result.losses) for run in kaiming]
+    tails = [last_mean(run.result.losses) for run in kaiming]
     worst_rise = [max(window_rises(run.result.losses), default=math.inf) for run in kaiming]
     evidence.record(
         last_100_mean=tails,
@@ -244,7 +228,7 @@ def test_curves_end_clearly_apart_kaiming_xavier_uniform(
     lab_ablations: list[Ablation], evidence: Evidence
 ) -> None:
     ends = [
-        {init: tail_mean(a.runs[init].result.losses) for init in ("kaiming", "xavier", "uniform")}
+        {init: last_mean(a.runs[init].result.losses) for init in ("kaiming", "xavier", "uniform")}
         for a in lab_ablations
     ]
     evidence.record(last_100_mean=ends, steps=DEFAULTS.steps, clear_gap=CLEAR_GAP)

@@ -14,7 +14,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.image import PNGImageSnapshotExtension
 
 from initspec.artifacts import round_floats
-from initspec.labs.lab01 import DEFAULTS, Ablation, results_summary, run_ablation, write_figure
+from initspec.experiments.init_ablation import DEFAULTS, Ablation, results_summary, run_ablation
+from initspec.labs.lab01 import loss_figure
 from initspec.pytest_plugin import Evidence
 
 # Small enough to run in a second, deep enough that uniform still blows up.
@@ -31,10 +32,8 @@ def small_ablation() -> Ablation:
 def test_figure_snapshot(
     small_ablation: Ablation, snapshot: SnapshotAssertion, evidence: Evidence
 ) -> None:
-    path = evidence.artifact(
-        write_figure(evidence.artifact_dir / "loss_curves.png", small_ablation)
-    )
-    again = write_figure(evidence.artifact_dir / "again.png", small_ablation)
+    path = evidence.artifact(loss_figure(evidence.artifact_dir / "loss_curves.png", small_ablation))
+    again = loss_figure(evidence.artifact_dir / "again.png", small_ablation)
     assert path.read_bytes() == again.read_bytes(), "the same run drew different PNG bytes"
     assert path.read_bytes() == snapshot(extension_class=PNGImageSnapshotExtension)
 

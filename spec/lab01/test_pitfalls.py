@@ -9,14 +9,13 @@ import dataclasses
 import math
 
 import pytest
+from criteria import LOW_LOSS, first_mean, last_mean
 
-from initspec.labs.lab01 import DEFAULTS, Ablation, run_ablations
+from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
 from initspec.pytest_plugin import Evidence
 
 # "Uniform fails harder, Xavier flattens further, Kaiming still trains" (question 4): Kaiming
 # "trains" at 24 layers as at 12: its mean loss over the last 100 steps is below LOW_LOSS.
-LOW_LOSS = 0.05
-EDGE = 100
 # "All three curves train fine. Your depth is too shallow": a shallow net of 3 Linear layers
 # (two hidden). "Trains" here: a last-100 mean loss below half of chance, no NaN.
 SHALLOW_DEPTH = 3
@@ -28,19 +27,10 @@ LR_DROPPED = 1e-4
 PITFALL_SEEDS = (0, 1, 2)
 
 
-def tail_mean(losses: list[float | None]) -> float:
-    """Mean of the last EDGE losses; +inf if the run hit NaN."""
-    if any(loss is None for loss in losses):
-        return math.inf
-    values = [loss for loss in losses[-EDGE:] if loss is not None]
-    return sum(values) / len(values)
-
-
 def drop(losses: list[float | None]) -> float:
     """How far the loss came down: first-100 mean minus last-100 mean (0 for a NaN run)."""
-    head = [loss for loss in losses[:EDGE] if loss is not None]
-    tail = tail_mean(losses)
-    return 0.0 if math.isinf(tail) or not head else sum(head) / len(head) - tail
+    head, tail = first_mean(losses), last_mean(losses)
+    return 0.0 if math.isinf(tail) or math.isinf(head) else head - tail
 
 
 @pytest.mark.claim("lab01.depth-24")
@@ -61,8 +51,8 @@ def test_doubling_the_depth_as_predicted(
                 "uniform_initial_loss_24": u24.result.losses[0],
                 "xavier_drop_12": drop(base.runs["xavier"].result.losses),
                 "xavier_drop_24": drop(deep.runs["xavier"].result.losses),
-                "xavier_last_100_24": tail_mean(deep.runs["xavier"].result.losses),
-                "kaiming_last_100_24": tail_mean(deep.runs["kaiming"].result.losses),
+                "xavier_last_100_24": last_mean(deep.runs["xavier"].result.losses),
+                "kaiming_last_100_24": last_mean(deep.runs["kaiming"].result.losses),
             }
         )
     evidence.record(per_seed=rows, steps=DEFAULTS.steps, depth=24)
@@ -95,11 +85,11 @@ def test_at_shallow_depth_all_three_train(
     shallow_ablations: list[Ablation], lab_ablations: list[Ablation], evidence: Evidence
 ) -> None:
     shallow = [
-        {init: tail_mean(run.result.losses) for init, run in a.runs.items()}
+        {init: last_mean(run.result.losses) for init, run in a.runs.items()}
         for a in shallow_ablations
     ]
     deep = [
-        {init: tail_mean(run.result.losses) for init, run in a.runs.items()} for a in lab_ablations
+        {init: last_mean(run.result.losses) for init, run in a.runs.items()} for a in lab_ablations
     ]
     evidence.record(
         last_100_mean_depth_3=shallow,

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 from initspec.data import toy_data
+from initspec.experiments.init_ablation import DEFAULTS
 from initspec.inits import get_init
-from initspec.labs.lab01 import DEFAULTS
 from initspec.models import build_mlp
 from initspec.pytest_plugin import Evidence
 from initspec.train import train

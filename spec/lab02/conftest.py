@@ -14,9 +14,8 @@ import functools
 import pytest
 
 from initspec.data import toy_data
-from initspec.labs.lab01 import DEFAULTS, Ablation
-from initspec.labs.lab02 import NORMS, run_norms
-from initspec.mitigations import MITIGATIONS, ScaleSweep, sweep
+from initspec.experiments.init_ablation import DEFAULTS, NORMS, Ablation, Setup, run_ablations
+from initspec.experiments.mitigations import MITIGATIONS, ScaleSweep, sweep
 from initspec.parallel import side_by_side
 from initspec.pytest_plugin import computed_once
 from initspec.train import TrainResult
@@ -33,13 +32,15 @@ def norm_runs(tmp_path_factory: pytest.TempPathFactory, lab_ablations: list[Abla
     """No norm (lab 01 itself) and each norm, every init, every seed."""
     by_seed = {ablation.seed: ablation for ablation in lab_ablations}
     assert all(by_seed[seed].config == CONFIG for seed in SEEDS)
-    setups = [(norm, seed) for norm in NORMS for seed in SEEDS]
-    trained = computed_once(tmp_path_factory, "lab02-norms", lambda: run_norms(setups, CONFIG))
+    setups = [Setup(CONFIG, seed, norm) for norm in NORMS for seed in SEEDS]
+    trained = computed_once(tmp_path_factory, "lab02-norms", lambda: run_ablations(setups))
     runs: NormRuns = {
         None: [{init: run.result for init, run in by_seed[seed].runs.items()} for seed in SEEDS]
     }
-    for (norm, _), by_init in zip(setups, trained, strict=True):
-        runs.setdefault(norm, []).append(by_init)
+    for ablation in trained:
+        runs.setdefault(ablation.norm, []).append(
+            {init: run.result for init, run in ablation.runs.items()}
+        )
     return runs
 
 

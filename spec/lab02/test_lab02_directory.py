@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from initspec.cli import main
-from initspec.labs.lab02 import NORMS
+from initspec.experiments.init_ablation import NORMS
 
 
 def test_lab02_writes_its_files(tmp_path: Path) -> None:

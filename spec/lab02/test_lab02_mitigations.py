@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from initspec.mitigations import INIT_SCALES, TRAINED, ScaleSweep
+from initspec.experiments.mitigations import INIT_SCALES, TRAINED, ScaleSweep
 
 
 @pytest.mark.claim("lecture.mitigations")

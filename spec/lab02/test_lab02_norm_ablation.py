@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from initspec.labs.lab02 import NORMS, final_loss
+from initspec.experiments.init_ablation import NORMS
+from initspec.metrics import final_loss
 from initspec.train import TrainResult
 
 NormRuns = dict[str | None, list[dict[str, TrainResult]]]  # norm -> per seed -> init -> run
@@ -14,10 +15,11 @@ NormRuns = dict[str | None, list[dict[str, TrainResult]]]  # norm -> per seed ->
 CHANCE = math.log(2)
 TRAINS = 0.8 * CHANCE  # "trains": no NaN, last-20-step loss below 0.8 x chance
 CLOSE = 0.1  # "close together": final losses within 0.1 nats of each other
+FINAL_WINDOW = 20  # a final loss is the mean of the last 20 steps (None after a NaN)
 
 
 def finals(runs: dict[str, TrainResult]) -> dict[str, float | None]:
-    return {init: final_loss(result) for init, result in runs.items()}
+    return {init: final_loss(result.losses, FINAL_WINDOW) for init, result in runs.items()}
 
 
 def steps(norm_runs: NormRuns) -> int:

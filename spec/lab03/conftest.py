@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from initspec.data import toy_data
-from initspec.labs.lab03 import DeepRun, train_variant
+from initspec.experiments.residual_depth import DeepRun, train_variant
 from initspec.parallel import side_by_side
 from initspec.pytest_plugin import computed_once
 

@@ -14,44 +14,48 @@ import pytest
 import torch
 
 from initspec.blocks import build_deep_mlp
+from initspec.claims import CLAIMS
 from initspec.data import toy_data
-from initspec.labs.lab03 import DeepRun as Run
-from initspec.train import loss_slope
+from initspec.experiments.residual_depth import DeepRun as Run
+from initspec.metrics import (
+    finite,
+    first_below,
+    loss_slope,
+    moving_average,
+    rise_above_running_min,
+    window_mean,
+)
 
 CHANCE = math.log(2)
-VANISHED = 1e-7  # "drops below 1e-7"
-HORIZON = 100  # "within ~100 steps"
-HEALTHY = (1e-3, 1e-1)  # "stays in [1e-3, 1e-1]"
+VANISHED = CLAIMS["lab03.plain-grad-vanishes"].value("vanished")  # "drops below 1e-7"
+HORIZON = int(CLAIMS["lab03.plain-grad-vanishes"].value("within_steps"))  # "within ~100 steps"
+HEALTHY = CLAIMS["lab03.residual-grad-range"].range("healthy")  # "stays in [1e-3, 1e-1]"
+# "decreases for ~50 steps, then plateaus"
+PLATEAU = int(CLAIMS["lab03.plain-plateaus"].value("plateau_after_steps"))
 
 
-def mean(values: list[float | None]) -> float:
-    finite = [v for v in values if v is not None]
-    return statistics.fmean(finite) if finite else math.inf
+def mean(losses: list[float | None]) -> float:
+    """Mean of the finite losses of a stretch of steps; +inf if there are none."""
+    value = window_mean(losses, 0, len(losses))
+    return math.inf if value is None else value
 
 
 def smooth_rise(losses: list[float | None], window: int = 10) -> float:
     """Largest rise of the loss's moving average above its running minimum, as a fraction of
     the initial loss: 0 for a curve that only goes down; a spike of twice the start gives 2."""
-    finite = [v for v in losses if v is not None]
-    averages = [statistics.fmean(finite[i : i + window]) for i in range(len(finite) - window + 1)]
-    low, rise = averages[0], 0.0
-    for value in averages:
-        low = min(low, value)
-        rise = max(rise, value - low)
-    return rise / finite[0]
-
-
-def first_below(norms: list[float], level: float) -> int | None:
-    return next((step for step, value in enumerate(norms) if value < level), None)
+    values = finite(losses)
+    averages = finite(moving_average(values, window)[window - 1 :])
+    return rise_above_running_min(averages) / values[0]
 
 
 def plateau_summary(run: Run) -> dict[str, float | None]:
     losses = run.losses
     return {
         "initial": mean(losses[:10]),
-        "steps_40_60": mean(losses[40:60]),
+        "steps_40_60": mean(losses[PLATEAU - 10 : PLATEAU + 10]),
         "last_50": mean(losses[-50:]),
-        "drift_after_50": (loss_slope(losses[50:], last=len(losses)) or 0.0) * (run.steps - 50),
+        "drift_after_50": (loss_slope(losses[PLATEAU:], last=len(losses)) or 0.0)
+        * (run.steps - PLATEAU),
     }
 
 

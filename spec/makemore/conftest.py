@@ -7,7 +7,6 @@ Every run uses the packaged corpus (census first names, V = 27) and the post's o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -16,7 +15,6 @@ from torch import nn
 
 from initspec.charmodel import CHAR_INITS, blog_config, build_char_mlp
 from initspec.corpus import CharSplits, Vocabulary, default_splits
-from initspec.threads import single_thread
 from initspec.train import TrainResult, train
 
 CHAR_STEPS = 3000  # the spec tier's training length (the post trains 200,000)
@@ -60,20 +58,6 @@ def char_setup() -> CharSetup:
     return CharSetup()
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The character models are tiny: on one thread a step costs a fraction of two threads'.
-
-    Applies to the tests of this directory except the diagnostics files, which run as
-    they were measured.
-    """
-    if request.node.path.name.startswith("test_diag_"):
-        yield
-        return
-    with single_thread():
-        yield
-
-
 @pytest.fixture(scope="session")
 def char_data() -> tuple[Vocabulary, CharSplits]:
     return default_splits()
@@ -96,11 +80,10 @@ def char_runs(char_data: tuple[Vocabulary, CharSplits]) -> dict[tuple[str, int],
             return float(model(probe_x).std().item())
 
     runs: dict[tuple[str, int], CharRun] = {}
-    with single_thread():
-        for init in CHAR_INITS:
-            for seed in SEEDS:
-                model = build_char_mlp(vocab.size, init=init, seed=seed)
-                config = blog_config(CHAR_STEPS, data_seed=seed, probe_every=PROBE_EVERY)
-                result = train(model, splits.as_dataset(), config, {"logit_std": logit_std})
-                runs[init, seed] = CharRun(init, seed, model, result)
+    for init in CHAR_INITS:
+        for seed in SEEDS:
+            model = build_char_mlp(vocab.size, init=init, seed=seed)
+            config = blog_config(CHAR_STEPS, data_seed=seed, probe_every=PROBE_EVERY)
+            result = train(model, splits.as_dataset(), config, {"logit_std": logit_std})
+            runs[init, seed] = CharRun(init, seed, model, result)
     return runs

@@ -10,14 +10,13 @@ of its last 100 losses) at least 0.5 nats below log V.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable
 
 import pytest
 from torch import nn
 
 from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
-from initspec.threads import single_thread
+from initspec.metrics import final_loss
 from initspec.train import train
 
 LRS = (0.1, 0.5, 1.0, 2.0, 4.0)
@@ -31,14 +30,7 @@ MODELS: dict[str, tuple[Builder, int]] = {
 }
 
 
-def final_loss(losses: list[float | None]) -> float:
-    """Mean of the last 100 losses; infinite if the run hit NaN."""
-    tail = losses[-100:]
-    return (
-        math.inf
-        if any(x is None for x in tail)
-        else statistics.mean(x for x in tail if x is not None)
-    )
+FINAL_WINDOW = 100  # a setting's final loss: mean of its last 100 losses (inf after a NaN)
 
 
 @pytest.fixture(scope="module", params=list(MODELS))
@@ -47,17 +39,16 @@ def sweep(request, char_data, char_setup) -> dict[str, object]:
     build, steps = MODELS[request.param]
     finals: dict[str, dict[float, list[float]]] = {"plain": {}, "batchnorm": {}}
     peaks: dict[str, dict[float, float]] = {"plain": {}, "batchnorm": {}}
-    with single_thread():
-        for label, batchnorm in (("plain", False), ("batchnorm", True)):
-            for lr in LRS:
-                finals[label][lr], peak = [], 0.0
-                for seed in char_setup.seeds:
-                    model = build(vocab.size, batchnorm, seed)
-                    config = blog_config(steps, lr=lr, data_seed=seed)
-                    losses = train(model, splits.as_dataset(), config).losses
-                    finals[label][lr].append(final_loss(losses))
-                    peak = max(peak, max((x for x in losses[50:] if x is not None), default=0.0))
-                peaks[label][lr] = peak
+    for label, batchnorm in (("plain", False), ("batchnorm", True)):
+        for lr in LRS:
+            finals[label][lr], peak = [], 0.0
+            for seed in char_setup.seeds:
+                model = build(vocab.size, batchnorm, seed)
+                config = blog_config(steps, lr=lr, data_seed=seed)
+                losses = train(model, splits.as_dataset(), config).losses
+                finals[label][lr].append(final_loss(losses, FINAL_WINDOW, diverged=math.inf))
+                peak = max(peak, max((x for x in losses[50:] if x is not None), default=0.0))
+            peaks[label][lr] = peak
     return {"model": request.param, "steps": steps, "finals": finals, "peaks": peaks}
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from initspec.corpus import default_splits
 from initspec.diagnostics_plots import plot_activation_histograms, plot_gradient_histograms
-from initspec.labs.makemore_diagnostics import (
+from initspec.experiments.char_diagnostics import (
     UPDATE_STEPS,
     Snapshot,
     gain_snapshot,

@@ -18,7 +18,7 @@ from initspec.charmodel import CharMLP, build_char_mlp
 from initspec.corpus import default_splits
 from initspec.diagnostics import DEAD_THRESHOLD, SATURATION_THRESHOLD, Diagnostics, dead_units
 from initspec.diagnostics_plots import plot_saturation_map
-from initspec.labs.makemore_diagnostics import first_batch
+from initspec.experiments.char_diagnostics import first_batch
 
 SEEDS = (0, 1, 2)
 

@@ -35,7 +35,7 @@ from initspec.diagnostics_plots import (
     plot_saturation_map,
     plot_update_ratios,
 )
-from initspec.labs.makemore_diagnostics import gain_snapshot
+from initspec.experiments.char_diagnostics import gain_snapshot
 from initspec.models import build_mlp
 
 SEEDS = (0, 1, 2)

@@ -16,7 +16,12 @@ import pytest
 
 from initspec.corpus import default_splits
 from initspec.diagnostics_plots import plot_update_ratios
-from initspec.labs.makemore_diagnostics import UPDATE_LR, UPDATE_STEPS, UpdateRun, update_ratio_run
+from initspec.experiments.char_diagnostics import (
+    UPDATE_LR,
+    UPDATE_STEPS,
+    UpdateRun,
+    update_ratio_run,
+)
 
 SEEDS = (0, 1, 2)
 NEAR = 0.5  # "near 1e-3": within half a decade, log10 ratio in [-3.5, -2.5]

@@ -13,29 +13,15 @@ from typing import Any
 
 import pytest
 
+from initspec.metrics import first_mean_below, window_mean
+
 EARLY = 100  # the hockey stick's window: the first 100 steps
 SMOOTH = 50  # window of the moving mean used to read "steps to reach a level"
-
-
-def window_mean(losses: list[float], start: int, stop: int) -> float:
-    window = losses[start:stop]
-    return sum(window) / len(window)
 
 
 def early_drop(run: Any) -> float:
     """Mean loss of the first 5 steps minus the mean around step ``EARLY``."""
     return window_mean(run.losses, 0, 5) - window_mean(run.losses, EARLY - 10, EARLY + 10)
-
-
-def first_step_below(losses: list[float], level: float) -> int | None:
-    """First step whose trailing ``SMOOTH``-step mean is <= ``level`` (None: never)."""
-    total = sum(losses[:SMOOTH])
-    for step in range(SMOOTH, len(losses) + 1):
-        if total / SMOOTH <= level:
-            return step - 1
-        if step < len(losses):
-            total += losses[step] - losses[step - SMOOTH]
-    return None
 
 
 def logit_std_at(run: Any, step: int) -> float:
@@ -58,8 +44,8 @@ def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
                 "fixed_early_drop": early_drop(fixed),
                 # while the naive run is worse than a uniform guess it is only undoing its
                 # overconfidence: nothing it has learned shows in the loss yet
-                "naive_steps_above_log_v": first_step_below(naive.losses, log_v),
-                "fixed_steps_above_log_v": first_step_below(fixed.losses, log_v),
+                "naive_steps_above_log_v": first_mean_below(naive.losses, log_v, SMOOTH),
+                "fixed_steps_above_log_v": first_mean_below(fixed.losses, log_v, SMOOTH),
                 "naive_logit_std_0": logit_std_at(naive, 0),
                 "naive_logit_std_after": logit_std_at(naive, EARLY),
                 "fixed_logit_std_0": logit_std_at(fixed, 0),
@@ -91,8 +77,8 @@ def test_fixed_init_converges_faster_and_lower(char_runs, char_setup, corpus, ev
         naive, fixed = char_runs["naive", seed], char_runs["hidden-fix", seed]
         rows.append(
             {
-                "naive_steps_to_level": first_step_below(naive.losses, level),
-                "fixed_steps_to_level": first_step_below(fixed.losses, level),
+                "naive_steps_to_level": first_mean_below(naive.losses, level, SMOOTH),
+                "fixed_steps_to_level": first_mean_below(fixed.losses, level, SMOOTH),
                 "naive_final_train": window_mean(naive.losses, steps - 200, steps),
                 "fixed_final_train": window_mean(fixed.losses, steps - 200, steps),
                 "naive_val": naive.val_loss,

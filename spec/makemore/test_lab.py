@@ -1,4 +1,5 @@
-"""The makemore lab: a bad --corpus is refused before any write; a short run writes every file."""
+"""The makemore lab: a bad option or --corpus is refused before any write; a short run writes
+every file."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from initspec.cli import main
-from initspec.labs import LabOptions
-from initspec.labs.makemore import DIRECTORY, validate
+from initspec.labs import LABS
 
+DIRECTORY = LABS["makemore"].directory
 FILES = (
     "README.md",
     "first_batch_losses.json",
@@ -20,24 +21,32 @@ FILES = (
     "losses.json",
     "manifest.json",
     "samples.json",
+    "train.py",
     "diagnostics/diag_update_ratio.png",
 )
 
 
 @pytest.mark.parametrize(
-    ("overrides", "message"),
+    ("arguments", "message"),
     [
-        ({"corpus": "/nonexistent/names.txt"}, "does not exist"),
-        ({"steps": 1}, "steps must be"),
-        ({"lr": -1.0}, "learning rate"),
-        ({"activation": "relu"}, "does not take activation"),
+        (
+            ["--corpus", "/nonexistent/names.txt"],
+            "--corpus: file '/nonexistent/names.txt' does not",
+        ),
+        (["--steps", "1"], "lab makemore: --steps must be from 2"),
+        (["--lr", "-1"], "lab makemore: --lr must be"),
+        (["--activation", "relu"], "lab makemore does not take --activation"),
     ],
-    ids=["missing-corpus", "one-step", "negative-lr", "unknown-override"],
+    ids=["missing-corpus", "one-step", "negative-lr", "unknown-option"],
 )
-def test_validate_refuses_bad_overrides_in_one_line(overrides: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message) as info:
-        validate(LabOptions(overrides=overrides))
-    assert "\n" not in str(info.value)
+def test_bad_options_are_refused_in_one_line(
+    arguments: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["lab", "makemore", "--out", str(tmp_path), "--quiet", *arguments])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, (code, lines)
+    assert message in lines[0], lines[0]
+    assert not any(tmp_path.iterdir()), "nothing should be written for bad input"
 
 
 def test_an_empty_corpus_file_fails_before_anything_is_written(tmp_path: Path) -> None:
@@ -63,3 +72,19 @@ def test_a_short_run_on_a_users_corpus_writes_every_file(tmp_path: Path) -> None
     for name in ("first_batch_losses.json", "losses.json", "samples.json", "loss_curves.png"):
         again = tmp_path / "b" / DIRECTORY / name
         assert (lab / name).read_bytes() == again.read_bytes(), f"{name} differs between runs"
+
+
+def test_a_diverging_run_still_writes_the_lab_and_says_it_has_no_samples(tmp_path: Path) -> None:
+    """A learning rate far too high: runs diverge or overflow, sampling is skipped with the reason,
+    and the lab is written."""
+    args = ["lab", "makemore", "--out", str(tmp_path), "--steps", "20", "--lr", "1e30", "--quiet"]
+    assert main(args) == 0
+    lab = tmp_path / DIRECTORY
+    summary = json.loads((lab / "manifest.json").read_text())["results_summary"]
+    diverged = [
+        label for label, row in summary["curves"].items() if row["first_nan_step"] is not None
+    ]
+    assert diverged, "lr 1e30 should make some run diverge"
+    samples = json.loads((lab / "samples.json").read_text())
+    assert all(samples[label] == [] for label in diverged)
+    assert "(no samples: the run diverged)" in (lab / "README.md").read_text()

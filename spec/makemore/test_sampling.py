@@ -17,7 +17,6 @@ import torch
 
 from initspec.charmodel import build_char_mlp, sample
 from initspec.corpus import CharSplits, Vocabulary, load_names
-from initspec.threads import single_thread
 
 COUNT = 50
 MAX_LENGTH = 50
@@ -52,11 +51,10 @@ def test_trained_model_samples_name_like_strings_that_end(
     rows, examples = [], []
     for seed in char_setup.seeds:
         untrained_model = build_char_mlp(vocab.size, init="hidden-fix", seed=seed)
-        with single_thread():
-            trained, untrained = (
-                sample(model, vocab, COUNT, seed=seed, max_length=MAX_LENGTH)
-                for model in (char_runs["hidden-fix", seed].model, untrained_model)
-            )
+        trained, untrained = (
+            sample(model, vocab, COUNT, seed=seed, max_length=MAX_LENGTH)
+            for model in (char_runs["hidden-fix", seed].model, untrained_model)
+        )
         examples.extend(trained[:5])
         rows.append(
             {

@@ -16,7 +16,6 @@ import torch
 from torch.nn import functional as F
 
 from initspec.charmodel import blog_config, build_char_mlp
-from initspec.threads import single_thread
 from initspec.train import train
 
 STEPS = 300
@@ -30,31 +29,30 @@ def runs(char_data, char_setup) -> dict[str, list[dict[str, float]]]:
     vocab, splits = char_data
     x, y = splits.train.x[:32], splits.train.y[:32]
     results: dict[str, list[dict[str, float]]] = {}
-    with single_thread():
-        for case, (scale, zero_hidden) in CASES.items():
-            results[case] = []
-            for seed in char_setup.seeds:
-                model = build_char_mlp(vocab.size, init="hidden-fix", seed=seed)
-                with torch.no_grad():
-                    model.output.weight.mul_(scale / 0.1)
-                    if zero_hidden:
-                        model.hidden.weight.zero_()
-                F.cross_entropy(model(x), y).backward()  # type: ignore[no-untyped-call]
-                hidden_grad = model.hidden.weight.grad.abs().max().item()  # type: ignore[union-attr]
-                output_grad = model.output.weight.grad.abs().max().item()  # type: ignore[union-attr]
-                model.zero_grad(set_to_none=True)
-                result = train(model, splits.as_dataset(), blog_config(STEPS, data_seed=seed))
-                losses = result.finite_losses
-                results[case].append(
-                    {
-                        "step0_hidden_grad_max": hidden_grad,
-                        "step0_output_grad_max": output_grad,
-                        "loss_steps_0_10": statistics.mean(losses[:10]),
-                        "loss_last_50": statistics.mean(losses[-50:]),
-                        "val_loss": result.val_loss if result.val_loss is not None else 99.0,
-                        "output_weight_rank": float(torch.linalg.matrix_rank(model.output.weight)),
-                    }
-                )
+    for case, (scale, zero_hidden) in CASES.items():
+        results[case] = []
+        for seed in char_setup.seeds:
+            model = build_char_mlp(vocab.size, init="hidden-fix", seed=seed)
+            with torch.no_grad():
+                model.output.weight.mul_(scale / 0.1)
+                if zero_hidden:
+                    model.hidden.weight.zero_()
+            F.cross_entropy(model(x), y).backward()  # type: ignore[no-untyped-call]
+            hidden_grad = model.hidden.weight.grad.abs().max().item()  # type: ignore[union-attr]
+            output_grad = model.output.weight.grad.abs().max().item()  # type: ignore[union-attr]
+            model.zero_grad(set_to_none=True)
+            result = train(model, splits.as_dataset(), blog_config(STEPS, data_seed=seed))
+            losses = result.finite_losses
+            results[case].append(
+                {
+                    "step0_hidden_grad_max": hidden_grad,
+                    "step0_output_grad_max": output_grad,
+                    "loss_steps_0_10": statistics.mean(losses[:10]),
+                    "loss_last_50": statistics.mean(losses[-50:]),
+                    "val_loss": result.val_loss if result.val_loss is not None else 99.0,
+                    "output_weight_rank": float(torch.linalg.matrix_rank(model.output.weight)),
+                }
+            )
     return results
 
 

@@ -1,14 +1,11 @@
-"""Fixtures of the mechanics specs: one thread, and the lecture's BatchNorm model trained once."""
+"""Fixtures of the mechanics specs: the lecture's BatchNorm model, trained once."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
 from initspec.charmodel import build_char_mlp
 from initspec.corpus import default_splits
-from initspec.threads import single_thread
 from initspec.train import train
 
 from .cases import (
@@ -19,22 +16,15 @@ from .cases import (
 )
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    with single_thread():
-        yield
-
-
 @pytest.fixture(scope="session")
 def char_batchnorm_runs() -> CharBatchNormRuns:
     """The character MLP with BatchNorm, trained once per seed for every test that reads it."""
     vocab, splits = default_splits(seed=0)
     data = splits.as_dataset()
     runs = []
-    with single_thread():
-        for seed in CHAR_BN_SEEDS:
-            model = build_char_mlp(vocab.size, init="hidden-fix", batchnorm=True, seed=seed)
-            initial_bias = model.hidden.bias.detach().clone()
-            result = train(model, data, CHAR_BN_CONFIG)
-            runs.append(TrainedCharBatchNorm(seed, model, result, initial_bias))
+    for seed in CHAR_BN_SEEDS:
+        model = build_char_mlp(vocab.size, init="hidden-fix", batchnorm=True, seed=seed)
+        initial_bias = model.hidden.bias.detach().clone()
+        result = train(model, data, CHAR_BN_CONFIG)
+        runs.append(TrainedCharBatchNorm(seed, model, result, initial_bias))
     return CharBatchNormRuns(data, vocab.size, runs)

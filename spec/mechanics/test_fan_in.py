@@ -17,6 +17,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from initspec.metrics import fit_slope
 from initspec.pytest_plugin import Evidence
 
 from .cases import property_test, record_worst
@@ -88,7 +89,7 @@ def test_output_variance_grows_linearly_with_fan_in(evidence: Evidence) -> None:
     ]
     logs_n = [math.log(n) for n in fan_ins]
     logs_v = [math.log(v) for v in variances]
-    slope = statistics.linear_regression(logs_n, logs_v).slope
+    slope = fit_slope(logs_n, logs_v)
     evidence.record(fan_ins=fan_ins, output_variances=variances, log_log_slope=slope)
     assert all(a < b for a, b in itertools.pairwise(variances)), (
         f"expected Var(y) to grow with fan_in, measured {variances}"

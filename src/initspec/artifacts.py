@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata
 import json
 import math
 import os
 import platform
-import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from initspec.atomic import atomic_directory as atomic_directory  # its home is initspec.atomic
 from initspec.parallel import default_workers
 
 JSONValue = Any
@@ -50,29 +48,6 @@ def round_floats(value: JSONValue, digits: int = 6) -> JSONValue:
     if isinstance(value, (list, tuple)):
         return [round_floats(v, digits) for v in value]
     return value
-
-
-@contextlib.contextmanager
-def atomic_directory(final: Path) -> Iterator[Path]:
-    """Yield a fresh temporary directory beside ``final``; on success it replaces ``final``.
-
-    If the body raises, the temporary directory is removed and ``final`` is left as it was,
-    so a failed run never leaves a half-written directory behind.
-    """
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    old = final.with_name(f".{final.name}.old")
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def check_writable_dir(path: Path) -> None:
@@ -129,19 +104,22 @@ def manifest(
 ) -> dict[str, JSONValue]:
     """The standard manifest: what ran, with which seeds and libraries, and what came out.
 
-    ``config``, ``seeds`` and ``results_summary`` are deterministic for fixed seeds; only
-    ``wall_time_s``, ``git_commit``, ``versions`` and ``runs_side_by_side`` describe the
-    particular run. Every training run does its ops on one thread (``threads_per_run``), so
-    how many ran side by side does not change a result.
+    Everything but the ``"run"`` block is a function of the seed, the options and the code:
+    two runs with the same seed write it byte for byte the same. The ``"run"`` block describes
+    the particular run: ``wall_time_s``, ``git_commit``, ``versions`` and ``runs_side_by_side``.
+    Every training run does its ops on one thread (``threads_per_run``), so how many ran side by
+    side does not change a result.
     """
     return {
         "lab": lab,
         "config": dict(config),
         "seeds": dict(seeds),
         "results_summary": dict(results_summary),
-        "versions": library_versions(),
-        "git_commit": git_commit(),
         "threads_per_run": 1,
-        "runs_side_by_side": default_workers(),
-        "wall_time_s": round(wall_time_s, 3),
+        "run": {
+            "wall_time_s": round(wall_time_s, 3),
+            "git_commit": git_commit(),
+            "versions": library_versions(),
+            "runs_side_by_side": default_workers(),
+        },
     }

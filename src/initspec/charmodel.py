@@ -144,7 +144,11 @@ def sample(
     seed: int = 0,
     max_length: int = 50,
 ) -> list[str]:
-    """Draw ``count`` names one character at a time until "." (eval mode, no graph)."""
+    """Draw ``count`` names one character at a time until "." (eval mode, no graph).
+
+    ValueError if the model's next-character probabilities are not finite (a model whose
+    weights or statistics overflowed in training has nothing to sample from).
+    """
     was_training = model.training
     model.eval()
     generator = torch.Generator().manual_seed(seed)
@@ -155,6 +159,9 @@ def sample(
         while len(tokens) < max_length:
             logits = model(torch.tensor([window], dtype=torch.long))
             probs = F.softmax(logits, dim=1)
+            if not bool(torch.isfinite(probs).all()):
+                model.train(was_training)
+                raise ValueError("its next-character probabilities are not finite")
             token = int(torch.multinomial(probs, num_samples=1, generator=generator).item())
             if token == 0:
                 break

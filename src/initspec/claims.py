@@ -186,7 +186,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab03.plain-plateaus",
         LAB03,
         "Without residual, the loss decreases for ~50 steps, then plateaus.",
-        numbers=MappingProxyType({"plateau_after_steps": 50}),
+        numbers=MappingProxyType({"plateau_after_steps": 50, "slope_window": 200}),
     ),
     Claim(
         "lab03.plain-grad-vanishes",
@@ -252,7 +252,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "blog.output-scale-fix",
         BLOG,
         'Output weights × 0.1 and output bias 0 bring the first loss close to log V ("3.91").',
-        numbers=MappingProxyType({"first_loss": 3.9139}),
+        numbers=MappingProxyType({"first_loss": 3.9139, "vocab_size": 29}),
     ),
     Claim(
         "blog.hidden-scale-fix",

@@ -4,56 +4,39 @@
     initspec lab all --out reports           # every lab, full fidelity
     initspec claims                          # list the claim registry
 
-Bad input gets one line on stderr and exit code 2, and leaves no half-written directory.
+Each lab is a subcommand whose options are its config's fields (:mod:`initspec.options`: help
+text and range live in the field). Every option of every lab to run is checked before any lab
+trains: bad input gets one line on stderr, exit code 2, and nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from initspec.artifacts import atomic_directory, check_writable_dir
+from initspec.artifacts import check_writable_dir
+from initspec.atomic import check_target
 from initspec.claims import CLAIMS
-from initspec.labs import LAB_MODULES, LabOptions, load_lab
+from initspec.interrupts import run_interruptibly
+from initspec.labs import LABS, Lab
+from initspec.labs.writer import write_lab
+from initspec.options import CliOption, check_seed, cli_options, parse_option
 from initspec.parallel import default_workers
 
-
-class UsageError(Exception):
-    """Bad input from the user: reported as one line, exit code 2."""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
+DESCRIPTION = (
+    "initspec is an executable specification of how initialization, normalization and "
+    "residual connections decide whether a deep network trains. Four course documents make "
+    "claims about it; `pytest spec/` tests every claim on real models and writes a report of "
+    "verdicts. `initspec lab KEY` runs one lab (or all of them) and writes its directory: the "
+    "figures and JSON its document asks for, a README that answers the document's questions "
+    "from the numbers of the run, a manifest, and a train.py that regenerates it. "
+    "`initspec claims` lists every claim."
+)
+ALL = "all"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,66 +46,178 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="initspec", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+def _version() -> str:
+    try:
+        return importlib.metadata.version("initspec")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
-    lab = commands.add_parser("lab", help="run a lab and write its directory")
-    lab.add_argument("lab", help=f"which lab: {', '.join(LAB_MODULES)} or all")
-    lab.add_argument("--out", type=Path, default=Path("reports"), help="parent directory")
-    lab.add_argument("--seed", type=_non_negative_int, default=0, help="base seed (default 0)")
-    lab.add_argument("--quiet", action="store_true", help="no progress lines")
-    lab.add_argument("--steps", type=_positive_int, help="training steps (default: the lab's)")
-    lab.add_argument("--depth", type=_positive_int, help="number of layers or blocks")
-    lab.add_argument("--width", type=_positive_int, help="hidden width")
-    lab.add_argument("--lr", type=_positive_float, help="learning rate")
-    lab.add_argument("--activation", help="activation function")
-    lab.add_argument("--init", dest="inits", help="comma-separated init schemes")
-    lab.add_argument("--corpus", type=Path, help="a names file, one name a line (makemore)")
-    lab.add_argument("--use-residual", choices=("yes", "no", "both"), help="lab 03 variants")
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", default="reports", metavar="DIR", help="parent directory (default reports)"
+    )
+    parser.add_argument(
+        "--seed",
+        default="0",
+        metavar="S",
+        help="base seed, an integer from 0 to 2**63 - 1 (default 0); the lab derives its data "
+        "and weight seeds from it",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def _add_option(parser: argparse.ArgumentParser, item: CliOption, help_text: str) -> None:
+    choices = item.spec.choices or None
+    metavar = item.spec.metavar or (None if choices else item.name.upper())
+    parser.add_argument(
+        item.flag, dest=item.name, choices=choices, metavar=metavar, default=None, help=help_text
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="initspec", description=DESCRIPTION, allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lab = commands.add_parser(
+        "lab",
+        help="run a lab and write its directory",
+        description="Run a lab and write its directory under --out; `all` runs every lab.",
+        allow_abbrev=False,
+    )
+    labs = lab.add_subparsers(dest="lab", required=True, metavar="LAB")
+    for key, spec in LABS.items():
+        sub = labs.add_parser(
+            key,
+            help=f"{spec.title} -> {spec.directory}/",
+            description=f"{spec.title}: writes DIR/{spec.directory}/.",
+            allow_abbrev=False,
+        )
+        _add_common(sub)
+        for item in cli_options(spec.config):
+            _add_option(sub, item, item.describe())
+    every = labs.add_parser(
+        ALL,
+        help="every lab, one after another",
+        description="Every lab. An option goes to every lab, and each lab must take it.",
+        allow_abbrev=False,
+    )
+    _add_common(every)
+    for item, keys in _options_of_every_lab().values():
+        labs_text = f"lab {keys[0]}" if len(keys) == 1 else f"labs {', '.join(keys)}"
+        _add_option(
+            every,
+            item,
+            f"{item.spec.help} ({labs_text}; `initspec lab KEY --help` "
+            "gives each lab's range and default)",
+        )
 
     commands.add_parser("claims", help="list every claim in the registry")
     return parser
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("steps", "depth", "width", "lr", "activation", "inits", "corpus", "use_residual")
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+def _options_of_every_lab() -> dict[str, tuple[CliOption, list[str]]]:
+    """Flag -> (its option in the first lab that has it, every lab that has it)."""
+    found: dict[str, tuple[CliOption, list[str]]] = {}
+    for key, spec in LABS.items():
+        for item in cli_options(spec.config):
+            found.setdefault(item.flag, (item, []))[1].append(key)
+    return found
 
 
-def run_lab(key: str, out: Path, options: LabOptions) -> Path:
-    """Run one lab into ``out/<its directory>``, atomically. Returns the directory."""
-    module = load_lab(key)
-    validate = getattr(module, "validate", None)
-    if validate is not None:
-        validate(options)  # raises ValueError before anything is written
-    final = out / str(module.DIRECTORY)
-    with atomic_directory(final) as staging:
-        module.run(staging, options)
-    return final
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit code 2."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _refuse_foreign_options(args: argparse.Namespace, extras: list[str]) -> None:
+    """Name an option the chosen lab does not take (another lab's), or any unknown argument."""
+    if not extras:
+        return
+    flag = next((text.split("=", 1)[0] for text in extras if text.startswith("-")), None)
+    owners = _options_of_every_lab()
+    if getattr(args, "command", None) == "lab" and flag in owners:
+        raise UsageError(f"lab {args.lab} does not take {flag}")
+    raise UsageError(f"unrecognized arguments: {' '.join(extras)}")
+
+
+def _seed(text: str) -> int:
     try:
+        seed = int(text)
+    except ValueError:
+        raise ValueError(f"--seed must be an integer, got {text!r}") from None
+    check_seed(seed)
+    return seed
+
+
+def _configs(
+    args: argparse.Namespace, keys: list[str]
+) -> tuple[int, list[tuple[Lab[Any, Any], Any]]]:
+    """The seed, and each lab's config from the given options: every lab checked before any
+    trains, each message naming the lab."""
+    given = {
+        flag: getattr(args, item.name)
+        for flag, (item, _) in _options_of_every_lab().items()
+        if getattr(args, item.name, None) is not None
+    }
+    for key in keys:  # `lab all`: every option must suit every lab
+        flags = {item.flag for item in cli_options(LABS[key].config)}
+        for flag in given:
+            if flag not in flags:
+                raise UsageError(f"lab {key} does not take {flag}")
+    chosen = []
+    seed = 0
+    for key in keys:
+        lab = LABS[key]
+        try:
+            seed = _seed(args.seed)
+            values = {
+                item.name: parse_option(item, given[item.flag])
+                for item in cli_options(lab.config)
+                if item.flag in given
+            }
+            config = lab.config(**values)
+            lab.check(config, seed)
+        except ValueError as error:
+            raise UsageError(f"lab {key}: {error}") from None
+        chosen.append((lab, config))
+    return seed, chosen
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    if not arguments:
+        parser.print_usage(sys.stderr)
+        return 2
+    args, extras = parser.parse_known_args(arguments)
+    try:
+        _refuse_foreign_options(args, extras)
         if args.command == "claims":
             for claim in CLAIMS.values():
                 print(f"{claim.id:40s} {claim.statement}")
             return 0
-        keys = list(LAB_MODULES) if args.lab == "all" else [args.lab]
-        for key in keys:
-            load_lab(key)
+        if not args.out:
+            raise UsageError("--out must name a directory, got an empty string")
+        keys = list(LABS) if args.lab == ALL else [args.lab]
+        seed, chosen = _configs(args, keys)
         default_workers()  # a bad $INITSPEC_WORKERS fails here, before anything is written
-        check_writable_dir(args.out)
-        options = LabOptions(seed=args.seed, progress=not args.quiet, overrides=_overrides(args))
-        for key in keys:
-            written = run_lab(key, args.out, options)
+        out = Path(args.out)
+        check_writable_dir(out)
+        for lab, _ in chosen:
+            check_target(out / lab.directory)
+        for lab, config in chosen:
+            written = write_lab(lab, config, seed, out, progress=not args.quiet)
             print(f"wrote {written}")
     except (ValueError, UsageError, OSError) as error:
         print(f"initspec: error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command; Ctrl-C, SIGTERM or SIGHUP stop it within a training step (exit code 130)."""
+    return run_interruptibly(lambda: _main(argv))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@
   black reference line at -3 (a ratio of 1e-3);
 * :func:`plot_saturation_map`: abs(h) > 0.99 as a black/white image, examples x units.
 
-Fixed figure size and dpi, Agg backend and no software tag, so the PNG bytes depend only on
-the data.
+Each is saved by :func:`initspec.figures.save_figure`, so the PNG bytes depend only on the
+data.
 """
 
 from __future__ import annotations
@@ -16,13 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import torch
-from matplotlib.figure import Figure
 
 from initspec.diagnostics import (
     DEAD_THRESHOLD,
@@ -30,19 +24,10 @@ from initspec.diagnostics import (
     UPDATE_RATIO_TARGET,
     saturation,
 )
+from initspec.figures import new_figure, save_figure
 
 WIDE = (12.0, 4.0)
-DPI = 100
 BINS = 100
-
-
-def _save(figure: Figure, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
-    figure.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(figure)
-    return path
 
 
 def _density_lines(
@@ -52,7 +37,7 @@ def _density_lines(
     title: str,
     xlabel: str,
 ) -> Path:
-    figure, axes = plt.subplots(figsize=WIDE, dpi=DPI)
+    figure, axes = new_figure(WIDE)
     for name, t in tensors.items():
         values = t.detach().double().flatten()
         if values.numel() == 0 or not bool(torch.isfinite(values).all()):
@@ -68,7 +53,7 @@ def _density_lines(
     axes.set_ylabel("density")
     axes.grid(True, alpha=0.3)
     axes.legend(loc="upper right", fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_activation_histograms(
@@ -104,7 +89,7 @@ def plot_update_ratios(
     title: str = "update:data ratio over steps",
 ) -> Path:
     """log10(lr * std(grad) / std(param)) per weight over the steps, with the -3 line."""
-    figure, axes = plt.subplots(figsize=WIDE, dpi=DPI)
+    figure, axes = new_figure(WIDE)
     steps = max((len(values) for values in history.values()), default=1)
     for name, values in history.items():
         axes.plot(range(len(values)), list(values), linewidth=1.0, label=name)
@@ -114,7 +99,7 @@ def plot_update_ratios(
     axes.set_title(title)
     axes.grid(True, alpha=0.3)
     axes.legend(loc="upper right", fontsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_saturation_map(
@@ -126,10 +111,10 @@ def plot_saturation_map(
 ) -> Path:
     """abs(h) > threshold as a black/white image: rows are examples, columns units."""
     mask = (outputs.detach().flatten(1).abs() > threshold).float()
-    figure, axes = plt.subplots(figsize=WIDE, dpi=DPI)
+    figure, axes = new_figure(WIDE)
     axes.imshow(mask.numpy(), aspect="auto", cmap="gray", vmin=0.0, vmax=1.0,
                 interpolation="nearest")  # fmt: skip
     axes.set_title(title)
     axes.set_xlabel("unit")
     axes.set_ylabel("example")
-    return _save(figure, path)
+    return save_figure(figure, path)

@@ -23,6 +23,7 @@ from torch.nn import functional as F
 
 from initspec.blocks import DeepMLP
 from initspec.data import Dataset, batch_order
+from initspec.interrupts import raise_if_stopped
 from initspec.norms import RMSNorm
 from initspec.train import TrainConfig, TrainResult, evaluate
 
@@ -206,6 +207,7 @@ def train_deep(
     first_nan: int | None = None
     model.train()
     for step in range(config.steps):
+        raise_if_stopped()  # Ctrl-C or SIGTERM: stop within a step (initspec.interrupts)
         index = order[step]
         probe = step % config.probe_every == 0
         value, norm1 = optimizer.step(data.x_train[index], data.y_train[index], probe)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
+from initspec.interrupts import STOP
 from initspec.threads import single_thread
 
 R = TypeVar("R")
@@ -48,6 +49,12 @@ def side_by_side(jobs: Sequence[Callable[[], R]], workers: int | None = None) ->
     that calls ``side_by_side`` runs its own jobs one after another. If a job raises, the jobs
     not yet started are cancelled and the first exception (in job order) is raised once the
     running ones finish.
+
+    Interrupts: once a stop is asked for (:mod:`initspec.interrupts`), every running training
+    loop raises :class:`~initspec.interrupts.Interrupted` at its next step, so the call raises
+    it within a step, the jobs not yet started cancelled. A KeyboardInterrupt that reaches this
+    thread directly (Ctrl-C without :func:`~initspec.interrupts.stop_on_signals`) asks the
+    running jobs to stop the same way before it is raised on.
     """
     count = min(workers if workers is not None else default_workers(), len(jobs))
     if count < 1 and jobs:
@@ -64,10 +71,32 @@ def side_by_side(jobs: Sequence[Callable[[], R]], workers: int | None = None) ->
             _inside_a_job.active = False
 
     with single_thread(), ThreadPoolExecutor(count, thread_name_prefix="initspec-run") as pool:
-        futures: list[Future[R]] = [pool.submit(call, job) for job in jobs]
+        futures: list[Future[R]] = []
         try:
+            for job in jobs:
+                futures.append(pool.submit(call, job))
             wait(futures, return_when="FIRST_EXCEPTION")
+        except KeyboardInterrupt:
+            _stop_running(futures)
+            raise
         finally:
             for future in futures:
                 future.cancel()  # a no-op for the ones already running or done
         return [future.result() for future in futures]
+
+
+def _stop_running(futures: Sequence[Future[R]]) -> None:
+    """Cancel the jobs not started, stop the running ones at their next step, wait for them.
+
+    The stop flag is set only while they stop (unless it was set already), so the jobs of a
+    later call run normally.
+    """
+    for future in futures:
+        future.cancel()
+    already_stopping = STOP.is_set()
+    STOP.set()
+    try:
+        wait(futures)
+    finally:
+        if not already_stopping:
+            STOP.clear()

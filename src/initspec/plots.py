@@ -1,11 +1,15 @@
-"""Loss-curve figures: several runs on one axes, with NaN and flatline markers.
+"""The labs' curve figures: losses of several runs on one axes, and gradient norms per step.
 
-One public function, :func:`plot_loss_curves`. It draws each run's per-step loss (a ``None``
-loss is a NaN: the curve stops there), marks the step where a run hit NaN with an ``x``, marks
-the start of a flat stretch with a vertical dotted line, and draws the chance level. Losses
-above ``y_max`` are drawn at ``y_max`` with a triangle and their value, so one exploding run
-does not squash the others into a line. The PNG bytes depend only on the arguments (fixed size,
-dpi and metadata), so a figure can be snapshot-tested.
+* :func:`plot_loss_curves` draws each run's per-step loss (a ``None`` loss is a NaN: the curve
+  stops there), marks the step where a run hit NaN with an ``x``, marks the start of a flat
+  stretch with a vertical dotted line, and draws the chance level. Losses above ``y_max`` are
+  drawn at ``y_max`` with a triangle and their value, so one exploding run does not squash the
+  others into a line.
+* :func:`plot_gradient_norms` draws gradient norms per step on a log axis with a vanishing
+  level and a healthy band, and annotates where the first run crosses the level.
+
+Figures are saved by :func:`initspec.figures.save_figure`, so the PNG bytes depend only on the
+arguments and a figure can be snapshot-tested.
 """
 
 from __future__ import annotations
@@ -14,14 +18,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
+from initspec.figures import new_figure, save_figure
+from initspec.formatting import power_of_ten
+from initspec.metrics import first_below
 
 FIGSIZE = (8.0, 5.0)
-DPI = 100
 SHORT = 20
 COLORS = ("tab:red", "tab:orange", "tab:blue", "tab:green", "tab:purple", "tab:brown")
 
@@ -48,7 +49,7 @@ def plot_loss_curves(
     """
     nan_steps = nan_steps or {}
     flatline_steps = flatline_steps or {}
-    figure, axes = plt.subplots(figsize=FIGSIZE, dpi=DPI)
+    figure, axes = new_figure(FIGSIZE)
     steps_total = max((len(losses) for losses in curves.values()), default=1)
     top = y_max if y_max is not None else _largest(curves)
 
@@ -110,12 +111,58 @@ def plot_loss_curves(
     axes.legend(loc="lower left")
     if detail_ylim is not None:
         _detail_inset(axes, curves, detail_ylim, chance_level, steps_total)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
+
+
+def plot_gradient_norms(
+    path: Path,
+    norms: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    ylabel: str,
+    level: float,
+    band: tuple[float, float],
+    colors: Mapping[str, str],
+    annotate: str,
+) -> Path:
+    """Gradient norm per step of each run (label -> norms), log y, the ``level`` drawn dashed
+    and the ``band`` shaded; the crossing of ``level`` by run ``annotate`` is marked, or where
+    it never crosses, its minimum and when. Colours by label (gray for any other)."""
+    figure, axes = new_figure(FIGSIZE)
+    for label, values in norms.items():
+        axes.plot(
+            range(len(values)),
+            values,
+            label=label,
+            linewidth=1.0,
+            color=colors.get(label, "tab:gray"),
+        )
+    level_text = power_of_ten(level)
+    band_text = f"[{power_of_ten(band[0])}, {power_of_ten(band[1])}]"
+    axes.axhline(level, color="black", linestyle="--", linewidth=0.8, label=level_text)
+    axes.axhspan(*band, color="tab:green", alpha=0.08, label=band_text)
+    marked = norms.get(annotate)
+    if marked:
+        crossing = first_below(marked, level)
+        if crossing is not None:
+            point, text = (crossing, level), f"below {level_text} at step {crossing}"
+        else:
+            low = min(marked)
+            step = list(marked).index(low)
+            point, text = (step, low), f"never below {level_text}; min {low:.2e} at step {step}"
+        axes.annotate(
+            text,
+            point,
+            xytext=(0.35, 0.15),
+            textcoords="axes fraction",
+            arrowprops={"arrowstyle": "->"},
+        )
+    axes.set_yscale("log")
+    axes.set_xlabel("step")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.legend(loc="lower left")
+    return save_figure(figure, path)
 
 
 def _detail_inset(

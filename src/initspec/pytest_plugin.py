@@ -1,101 +1,80 @@
 """The pytest plugin that turns spec tests into claim verdicts.
 
-A test names the claims it checks with ``@pytest.mark.claim("lab01.uniform-fails")`` and
-reports what it measured through the ``evidence`` fixture. The test's outcome gives the
-verdict: passed -> holds; a known failure (``spec/known_failures/*.toml``, applied as a strict
-xfail) -> refuted, or conditional where the test named the condition under which the claim
-does hold; an unexpected assertion failure -> refuted (and the run is red); any other
-exception -> error; skipped -> not-run. At the end of the session the controller process
-writes ``reports/claims.json`` and ``reports/index.md``.
+A test names the claims it checks with ``@pytest.mark.claim("lab01.uniform-fails")`` and judges
+them through the ``evidence`` fixture (:class:`initspec.evidence.Evidence`): each
+``evidence.check(...)`` records a criterion and raises :class:`~initspec.judge.ClaimNotMet` when
+it is not met, :class:`~initspec.judge.ClaimUndecided` when the seeds cannot decide it.
+
+A test's outcome gives its claims' verdict:
+
+- passed -> ``holds``;
+- ``ClaimNotMet`` in a test listed in ``spec/known_failures/*.toml`` -> the entry's verdict,
+  ``refuted`` or ``conditional`` (a conditional entry needs the test to have named the condition
+  with ``evidence.condition(...)``; without one the claim gets ``error``). Listed tests run as
+  strict xfails that expect ``ClaimNotMet`` and nothing else;
+- ``ClaimNotMet`` in a test not listed -> ``refuted``, and the run is red;
+- ``ClaimUndecided`` (listed or not) -> ``inconclusive``: reported, the test shows as skipped,
+  the run is not red;
+- a listed test that passes (strict xpass) -> ``holds``, with the note "listed in ... but now
+  holds: remove the entry", and the run is red;
+- any other exception, listed or not, -> ``error`` and the run is red. That includes a plain
+  ``assert`` that fails: it is the test's own sanity check (of its setup, its data), not the
+  claim's criterion, so its failure says the test could not measure;
+- skipped -> ``not-run``; an exception in a fixture (setup or teardown) -> ``error``.
+
+``require_criteria`` (ini option, default false): when true, a claim test that finishes (or
+raises ``ClaimNotMet``/``ClaimUndecided``) without having recorded a criterion through
+``evidence.check`` gives ``error``. While it is false, tests that still judge with plain
+``assert`` keep their old reading: a failed ``assert`` counts as the claim not met (``refuted``,
+or the listed verdict), and a test need not record a criterion.
+
+Options: ``--tier quick|document`` (or ``INITSPEC_TIER``), ``--seed-base N``, ``--reports-dir``,
+``--known-failures``, ``--no-claims-report``. At the end of the session the controller process
+(also under pytest-xdist) writes ``reports/claims.json`` and ``reports/index.md`` with the commit
+the run measured.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import datetime
 import json
-import os
-import pickle
 import re
-import tomllib
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
-from filelock import FileLock
 
-from initspec.artifacts import strict
+from initspec.artifacts import git_commit, strict
 from initspec.claims import CLAIMS, get_claim
-from initspec.report import TestOutcome, write_report
+from initspec.evidence import Evidence, current_seed_base, current_tier
+from initspec.judge import ClaimNotMet, ClaimUndecided
+from initspec.known_failures import KnownFailure, load_known_failures
+from initspec.outcome import TIERS, Criterion, TestOutcome
+from initspec.report import write_report
+from initspec.session_cache import computed_once
+
+__all__ = ["ClaimTestError", "Evidence", "computed_once", "load_known_failures"]
 
 _PROPERTY = "initspec"
-_EVIDENCE = pytest.StashKey["Evidence"]()
+_EVIDENCE = pytest.StashKey[Evidence]()
+_KNOWN = pytest.StashKey[KnownFailure]()
+REQUIRE_CRITERIA = "require_criteria"
 
 
-class Evidence:
-    """What a test measured: figures, seed counts, the condition a claim needs, artifacts."""
-
-    def __init__(self, artifact_dir: Path, reports_dir: Path) -> None:
-        self.figures: dict[str, Any] = {}
-        self.seeds_run = 0
-        self.seeds_held = 0
-        self.condition_text: str | None = None
-        self.artifacts: list[str] = []
-        self._artifact_dir = artifact_dir
-        self._reports_dir = reports_dir
-
-    def record(self, **figures: Any) -> None:
-        """Record measured figures (JSON-able values; NaN becomes null)."""
-        self.figures.update(strict(figures))
-
-    def seeds(self, run: int, held: int) -> None:
-        """Record that the claim was judged over ``run`` seeds and held in ``held``."""
-        if not 0 <= held <= run:
-            raise ValueError(f"held ({held}) must lie in [0, run={run}]")
-        self.seeds_run, self.seeds_held = run, held
-
-    def condition(self, text: str) -> None:
-        """Name the unstated condition under which the claim does hold (verdict conditional)."""
-        self.condition_text = text
-
-    @property
-    def artifact_dir(self) -> Path:
-        """A directory of this test's own (no two tests share one), created on first use."""
-        self._artifact_dir.mkdir(parents=True, exist_ok=True)
-        return self._artifact_dir
-
-    def artifact(self, path: Path) -> Path:
-        """Register a file the test wrote, so the report links to it."""
-        path = Path(path).resolve()
-        try:
-            self.artifacts.append(path.relative_to(self._reports_dir.resolve()).as_posix())
-        except ValueError:
-            self.artifacts.append(str(path))
-        return path
+class ClaimTestError(Exception):
+    """A claim test that cannot give a verdict as written (no criterion, no condition)."""
 
 
-T = TypeVar("T")
-
-
-def computed_once(
-    tmp_path_factory: pytest.TempPathFactory, key: str, compute: Callable[[], T]
-) -> T:
-    """``compute()`` once per test session, also under pytest-xdist.
-
-    A session-scoped fixture runs once per process; under xdist the first worker to need ``key``
-    computes it and leaves a pickle in the session's shared temporary directory, and the other
-    workers wait for it and load it, so no training setup runs twice.
-    """
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return compute()
-    path = Path(tmp_path_factory.getbasetemp()).parent / f"initspec-{key}.pickle"
-    with FileLock(str(path) + ".lock"):
-        if path.exists():
-            loaded: T = pickle.loads(path.read_bytes())
-            return loaded
-        value = compute()
-        path.write_bytes(pickle.dumps(value))
-        return value
+def _seed_base(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -105,11 +84,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--known-failures", default=None, help="TOML file or directory of known claim failures"
     )
     group.addoption("--no-claims-report", action="store_true", help="do not write the report")
+    group.addoption(
+        "--tier",
+        dest="initspec_tier",
+        choices=TIERS,
+        default=None,
+        help="quick (default; also $INITSPEC_TIER): short horizons; document: the documents' own",
+    )
+    group.addoption(
+        "--seed-base",
+        dest="initspec_seed_base",
+        type=_seed_base,
+        default=0,
+        help="add N to every data and weight seed the suite uses (default 0)",
+    )
+    parser.addini(
+        REQUIRE_CRITERIA,
+        type="bool",
+        default=False,
+        help="a claim test that records no criterion (evidence.check) gives the claim 'error'",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(*ids): the catalog claims this test checks")
     config.addinivalue_line("markers", "slow: a test that trains for long; run in the full tier")
+    current_tier(config)  # a bad $INITSPEC_TIER stops the run before anything is collected
     config.pluginmanager.register(ClaimCollector(config), "initspec-claim-collector")
 
 
@@ -118,29 +118,13 @@ def reports_dir(config: pytest.Config) -> Path:
     return Path(option) if option else config.rootpath / "reports"
 
 
-def load_known_failures(path: Path) -> dict[str, dict[str, Any]]:
-    """Known failures by claim ID, from a TOML file or a directory of them.
+def requires_criteria(config: pytest.Config) -> bool:
+    return bool(config.getini(REQUIRE_CRITERIA))
 
-    Each entry is ``["<claim id>"]`` with ``reason = "..."`` (the measured figures that
-    contradict the claim) and optionally ``tests = ["name substring", ...]`` to restrict the
-    strict xfail to some of the claim's tests.
-    """
-    files = sorted(path.glob("*.toml")) if path.is_dir() else [path] if path.exists() else []
-    table: dict[str, dict[str, Any]] = {}
-    for file in files:
-        with file.open("rb") as handle:
-            loaded = tomllib.load(handle)
-        for claim_id, entry in loaded.items():
-            try:
-                get_claim(claim_id)
-            except KeyError as error:
-                raise pytest.UsageError(f"{file}: {error.args[0]}") from None
-            if not isinstance(entry, dict) or not isinstance(entry.get("reason"), str):
-                raise pytest.UsageError(f"{file}: [{claim_id!r}] needs a string 'reason'")
-            if claim_id in table:
-                raise pytest.UsageError(f"{file}: {claim_id!r} is listed twice")
-            table[claim_id] = entry
-    return table
+
+def _not_met_types(config: pytest.Config) -> tuple[type[BaseException], ...]:
+    """The exceptions that say a claim's criterion is not met (see the module docstring)."""
+    return (ClaimNotMet,) if requires_criteria(config) else (ClaimNotMet, AssertionError)
 
 
 def _claim_ids(item: pytest.Item) -> list[str]:
@@ -151,6 +135,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     option = config.getoption("--known-failures")
     path = Path(option) if option else config.rootpath / "spec" / "known_failures"
     known = load_known_failures(path)
+    raises = _not_met_types(config)
     for item in items:
         for claim_id in _claim_ids(item):
             if claim_id not in CLAIMS:
@@ -159,11 +144,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 except KeyError as error:
                     raise pytest.UsageError(f"{item.nodeid}: {error.args[0]}") from None
             entry = known.get(claim_id)
-            if entry is None:
-                continue
-            tests = entry.get("tests")
-            if tests is None or any(name in item.name for name in tests):
-                item.add_marker(pytest.mark.xfail(strict=True, reason=entry["reason"]))
+            if entry is not None and entry.applies_to(item.name):
+                item.stash[_KNOWN] = entry
+                item.add_marker(pytest.mark.xfail(strict=True, raises=raises, reason=entry.reason))
 
 
 def _safe_name(nodeid: str) -> str:
@@ -171,14 +154,62 @@ def _safe_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:120]
 
 
+@pytest.fixture(scope="session")
+def tier(pytestconfig: pytest.Config) -> str:
+    """The run's tier, ``quick`` or ``document`` (``--tier``, ``$INITSPEC_TIER``)."""
+    return current_tier(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def seed_base(pytestconfig: pytest.Config) -> int:
+    """``--seed-base``: add it to every data and weight seed (0 unless asked)."""
+    return current_seed_base(pytestconfig)
+
+
 @pytest.fixture
 def evidence(request: pytest.FixtureRequest) -> Evidence:
-    """Record what this test measured; see :class:`Evidence`."""
+    """Judge this test's claim and record what it measured; see :class:`Evidence`."""
     item = request.node
     root = reports_dir(request.config)
-    ev = Evidence(root / "artifacts" / _safe_name(item.nodeid), root)
+    ev = Evidence(
+        root / "artifacts" / _safe_name(item.nodeid),
+        root,
+        tier=current_tier(request.config),
+        seed_base=current_seed_base(request.config),
+    )
     item.stash[_EVIDENCE] = ev
     return ev
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """After a claim test: no criterion, or a conditional entry without a condition, is an error."""
+    if not _claim_ids(item):
+        return (yield)
+    try:
+        result = yield
+    except (ClaimNotMet, ClaimUndecided, AssertionError) as raised:
+        _check_judged(item, raised)
+        raise
+    _check_judged(item, None)
+    return result
+
+
+def _check_judged(item: pytest.Item, raised: BaseException | None) -> None:
+    ev = item.stash.get(_EVIDENCE, None)
+    judging = raised is None or isinstance(raised, (ClaimNotMet, ClaimUndecided))
+    if judging and requires_criteria(item.config) and not (ev and ev.criteria):
+        raise ClaimTestError(
+            "the claim test recorded no criterion: judge the claim with evidence.check(...) "
+            "(require_criteria is on)"
+        ) from raised
+    entry = item.stash.get(_KNOWN, None)
+    not_met = raised is not None and isinstance(raised, _not_met_types(item.config))
+    if not_met and entry and entry.verdict == "conditional" and not (ev and ev.condition_text):
+        raise ClaimTestError(
+            f"{entry.file.name} lists {entry.claim_id} as conditional, but the test named no "
+            "condition: call evidence.condition(...) where the claim does hold"
+        ) from raised
 
 
 def _strict_xpass(report: pytest.TestReport) -> bool:
@@ -186,50 +217,99 @@ def _strict_xpass(report: pytest.TestReport) -> bool:
 
 
 def _verdict(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
+    """The verdict a report gives; see the module docstring for the rules."""
     if report.when != "call":
-        return "error" if report.failed else "not-run"
+        return "error" if report.failed or hasattr(report, "wasxfail") else "not-run"
+    if call.excinfo is not None and call.excinfo.errisinstance(ClaimUndecided):
+        return "inconclusive"
     if report.passed or _strict_xpass(report):
         return "holds"  # a strict xfail that passed: the claim now holds
     if hasattr(report, "wasxfail"):
+        entry = item.stash.get(_KNOWN, None)
+        if entry is not None:
+            return entry.verdict
         ev = item.stash.get(_EVIDENCE, None)
         return "conditional" if ev is not None and ev.condition_text else "refuted"
     if report.skipped:
         return "not-run"
-    if call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
+    if call.excinfo is not None and call.excinfo.errisinstance(_not_met_types(item.config)):
         return "refuted"
     return "error"
 
 
-@pytest.hookimpl(hookwrapper=True)
+def _note(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str | None:
+    entry = item.stash.get(_KNOWN, None)
+    if report.when == "call" and _strict_xpass(report) and entry is not None:
+        try:
+            listed = entry.file.resolve().relative_to(item.config.rootpath).as_posix()
+        except ValueError:
+            listed = str(entry.file)
+        return f"listed in {listed} but now holds: remove the entry"
+    if hasattr(report, "wasxfail"):
+        return entry.reason if entry is not None else str(report.wasxfail) or None
+    excinfo = call.excinfo
+    if excinfo is None or report.passed:
+        return None
+    lines = str(excinfo.value).strip().splitlines()
+    first = lines[0] if lines else ""
+    if excinfo.errisinstance(ClaimUndecided):
+        return f"inconclusive: {first}"
+    if excinfo.errisinstance(_not_met_types(item.config)):
+        return None  # the claim not met: its criterion (or the figures) say by how much
+    if excinfo.errisinstance(AssertionError):
+        return f"a test's own sanity check failed: AssertionError: {first}"
+    return f"{excinfo.typename}: {first}"
+
+
+def _mark_inconclusive(item: pytest.Item, report: pytest.TestReport, message: str) -> None:
+    """Show an undecided claim test as skipped: reported, but the run is not red."""
+    path, line, _ = item.reportinfo()
+    report.outcome = "skipped"
+    report.longrepr = (str(path), (line or 0) + 1, f"inconclusive: {message}")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, Any, None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # tryfirst: this wrapper runs outside pytest's xfail handling and sees its final report.
+    report = yield
     claims = _claim_ids(item)
     if not claims:
-        return
+        return report
     verdict = _verdict(item, report, call)
     if report.when != "call" and verdict == "not-run" and not report.skipped:
-        return  # a setup or teardown that went fine says nothing
+        return report  # a setup or teardown that went fine says nothing
+    note = _note(item, report, call)
+    if verdict == "inconclusive":
+        _mark_inconclusive(item, report, str(call.excinfo.value) if call.excinfo else "")
     ev = item.stash.get(_EVIDENCE, None)
-    note = None
-    if report.when == "call" and _strict_xpass(report):
-        note = "listed in spec/known_failures/ but now holds: remove the entry"
-    elif report.when == "call" and hasattr(report, "wasxfail"):
-        note = report.wasxfail  # the known failure's reason: the figures that contradict it
-    payload = {
-        "nodeid": report.nodeid,
-        "claims": claims,
-        "verdict": verdict,
-        "evidence": ev.figures if ev else {},
-        "seeds_run": ev.seeds_run if ev else 0,
-        "seeds_held": ev.seeds_held if ev else 0,
-        "condition": ev.condition_text if ev else None,
-        "artifacts": ev.artifacts if ev else [],
-        "note": note,
-    }
-    report.user_properties.append((_PROPERTY, json.dumps(payload, allow_nan=False)))
+    run, held = ev.counted_seeds() if ev else (0, 0)
+    outcome = TestOutcome(
+        nodeid=report.nodeid,
+        claims=claims,
+        verdict=verdict,
+        evidence=ev.figures if ev else {},
+        seeds_run=run,
+        seeds_held=held,
+        condition=ev.condition_text if ev else None,
+        artifacts=ev.artifacts if ev else [],
+        note=note,
+        criteria=list(ev.criteria) if ev else [],
+        tier=ev.tier if ev else current_tier(item.config),
+        steps=ev.steps if ev else None,
+        document_steps=ev.document_steps if ev else None,
+    )
+    payload = json.dumps(strict(dataclasses.asdict(outcome)), allow_nan=False)
+    report.user_properties.append((_PROPERTY, payload))
+    return report
+
+
+def outcome_from_json(text: str) -> TestOutcome:
+    """The :class:`TestOutcome` a report's user property carries (also from xdist workers)."""
+    data = json.loads(text)
+    data["criteria"] = [Criterion(**criterion) for criterion in data.get("criteria", [])]
+    return TestOutcome(**data)
 
 
 class ClaimCollector:
@@ -238,18 +318,25 @@ class ClaimCollector:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.outcomes: list[TestOutcome] = []
+        self.commit: str | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if not hasattr(self.config, "workerinput"):
+            self.commit = git_commit()  # the code this run measures, before any test runs
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Called in the controller for every report, also for those of pytest-xdist workers.
         for name, value in report.user_properties:
             if name == _PROPERTY and isinstance(value, str):
-                self.outcomes.append(TestOutcome(**json.loads(value)))
+                self.outcomes.append(outcome_from_json(value))
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = self.config
         if hasattr(config, "workerinput") or config.getoption("--no-claims-report"):
             return  # an xdist worker: the controller writes the report
         if config.getoption("collectonly"):
             return
+        if exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+            return  # nothing was judged: a bad option or list of known failures writes nothing
         now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-        write_report(reports_dir(config), self.outcomes, now)
+        write_report(reports_dir(config), self.outcomes, now, commit=self.commit)

@@ -1,8 +1,10 @@
-"""One intra-op thread for small models.
+"""One intra-op thread per training run.
 
 The labs' small matmuls (a batch of 32 or 64 against a few hundred units) gain nothing from a
 second thread, and where other work shares the cores a spinning second thread slows a step down
-many times. The 50-block model of lab 03 is large enough to use both threads and does not use this.
+many times; runs go side by side instead, one per core. Two places pin torch to one thread:
+:func:`initspec.parallel.side_by_side`, which every lab and experiment trains through, and the
+spec's session fixture (``spec/conftest.py``). Nothing else calls this.
 """
 
 from __future__ import annotations

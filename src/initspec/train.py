@@ -15,6 +15,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from initspec.data import Dataset, batch_order
+from initspec.interrupts import raise_if_stopped
+from initspec.metrics import final_loss
 
 Probe = Callable[[nn.Module], float]
 
@@ -58,7 +60,8 @@ class TrainResult:
 
     @property
     def final_loss(self) -> float | None:
-        return self.losses[-1] if self.losses else None
+        """The last step's loss; None after a NaN (:func:`initspec.metrics.final_loss`)."""
+        return final_loss(self.losses)
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
@@ -88,6 +91,7 @@ def train(
 
     model.train()
     for step in range(config.steps):
+        raise_if_stopped()  # Ctrl-C or SIGTERM: stop within a step (initspec.interrupts)
         index = order[step]
         logits = model(data.x_train[index])
         loss = F.cross_entropy(logits, data.y_train[index])
@@ -119,48 +123,6 @@ def evaluate(model: nn.Module, data: Dataset) -> tuple[float | None, float]:
     accuracy = (logits.argmax(dim=1) == data.y_val).float().mean().item()
     model.train(was_training)
     return (loss if math.isfinite(loss) else None), accuracy
-
-
-def loss_slope(losses: list[float | None], last: int = 200) -> float | None:
-    """Least-squares slope (loss per step) of the last ``last`` finite losses."""
-    tail = [(step, loss) for step, loss in enumerate(losses) if loss is not None][-last:]
-    if len(tail) < 2:
-        return None
-    n = len(tail)
-    mean_x = sum(s for s, _ in tail) / n
-    mean_y = sum(v for _, v in tail) / n
-    sxx = sum((s - mean_x) ** 2 for s, _ in tail)
-    sxy = sum((s - mean_x) * (v - mean_y) for s, v in tail)
-    return sxy / sxx
-
-
-def flatline_step(
-    losses: list[float | None],
-    level: float,
-    tol: float = 1e-3,
-    level_tol: float = 0.05,
-    min_length: int = 100,
-) -> int | None:
-    """Start of the final stretch where the loss stays flat (range within ``tol``) at ``level``.
-
-    ``level`` is the loss that "flat" refers to (chance, log(num_classes)): a loss that has
-    converged near zero is not a flatline. Returns None unless the flat stretch lasts at least
-    ``min_length`` steps and ends within ``level_tol`` of ``level``. A NaN run is not a flatline.
-    """
-    if any(loss is None for loss in losses) or len(losses) < min_length:
-        return None
-    final = losses[-1]
-    if final is None or abs(final - level) > level_tol:
-        return None
-    values = [loss for loss in losses if loss is not None]
-    low = high = values[-1]
-    start = len(values) - 1
-    for step in range(len(values) - 1, -1, -1):
-        low, high = min(low, values[step]), max(high, values[step])
-        if high - low > tol:
-            break
-        start = step
-    return start if len(values) - start >= min_length else None
 
 
 def grad_norm(module: nn.Module) -> float:

@@ -1,45 +1,37 @@
 """The labs: each writes one directory of artifacts, named as its document names it.
 
-A lab module defines ``DIRECTORY`` (the directory name), ``TITLE`` and
-``run(out_dir: Path, options: LabOptions) -> None``, which writes every file into ``out_dir``
-(a staging directory that replaces the final one only when ``run`` returns).
+``LABS`` maps a lab's key (``01``, ``02``, ``03``, ``makemore``) to its :class:`Lab` (see
+:mod:`initspec.labs.lab`); :func:`initspec.labs.writer.write_lab` writes its directory. A lab
+module holds its experiment wiring and its README's wording; the experiments are in
+:mod:`initspec.experiments`.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-# Lab key -> module; modules are imported on demand so one lab's imports never slow another.
-LAB_MODULES: dict[str, str] = {
-    "01": "initspec.labs.lab01",
-    "02": "initspec.labs.lab02",
-    "03": "initspec.labs.lab03",
-    "makemore": "initspec.labs.makemore",
+from initspec.labs import lab01, lab02, lab03, makemore
+from initspec.labs.lab import Lab, LabReport
+
+LABS: dict[str, Lab[Any, Any]] = {
+    lab.key: lab for lab in (lab01.LAB, lab02.LAB, lab03.LAB, makemore.LAB)
 }
 
-
-@dataclass(frozen=True)
-class LabOptions:
-    """What the command line may change. ``overrides`` are lab-specific (depth, lr, steps...)."""
-
-    seed: int = 0
-    progress: bool = True
-    overrides: dict[str, Any] = field(default_factory=dict)
+__all__ = ["LABS", "Lab", "LabReport", "get_lab", "lab_directory", "lab_directory_name"]
 
 
-def load_lab(key: str) -> ModuleType:
-    if key not in LAB_MODULES:
-        raise ValueError(f"unknown lab {key!r}; known: {', '.join(LAB_MODULES)}, all")
-    return importlib.import_module(LAB_MODULES[key])
+def get_lab(key: str) -> Lab[Any, Any]:
+    """The lab called ``key``; ValueError (one line) naming the known keys otherwise."""
+    try:
+        return LABS[key]
+    except KeyError:
+        raise ValueError(f"unknown lab {key!r}; known: {', '.join(LABS)}, all") from None
 
 
 def lab_directory_name(key: str) -> str:
-    """The directory a lab writes, named as its document names it (for example ``10-init-matters``)."""
-    return str(load_lab(key).DIRECTORY)
+    """The directory a lab writes, named as its document names it (``10-init-matters``)."""
+    return get_lab(key).directory
 
 
 def lab_directory(key: str, out: Path) -> Path:

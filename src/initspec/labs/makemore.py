@@ -1,318 +1,294 @@
-"""The makemore lab: initialising a character-level MLP, as the blog post and the lecture do.
+"""The makemore lab: initialising a character-level MLP, ``10-makemore-init/``.
 
-On a corpus of names (by default the census first names the ``names`` package ships, V = 27;
-``--corpus FILE`` for your own), the post's first model (embedding 10, context 3, hidden 200,
-tanh) is built three ways: naive N(0, 1) everywhere, the output fix (W2 x 0.1, b2 = 0) and the
-hidden fix (also W1 x 0.1, b1 = 0). The lab writes:
+The experiments are :mod:`initspec.experiments.char_init` (first-batch losses, the four
+training curves, sampled names, parameter counts) and
+:mod:`initspec.experiments.char_diagnostics` (gain figures, update:data ratio, saturation
+maps). The directory holds:
 
 * ``first_batch_losses.json`` / ``.md``: each init's first-batch loss against log V (10 seeds);
 * ``loss_curves.png`` (whole run, 100-step means) and ``loss_curves_start.png`` (the first
-  1000 steps, where the hockey stick is): naive, output fix, hidden fix, and hidden fix with
-  BatchNorm (the post's ``use_batch_norm`` run), plain SGD, batch 32, lr 0.1 then 0.01 for the
-  second half (the post's schedule, shortened from 200,000 steps);
-* ``diagnostics/``: the gain and update-ratio figures (:mod:`initspec.labs.makemore_diagnostics`);
+  1000 steps, where the hockey stick is);
+* ``diagnostics/``: the gain and update-ratio figures and the saturation maps;
 * ``samples.json``: names sampled from each trained model;
-* ``losses.json``, ``manifest.json`` and a ``README.md`` that walks the claims with the numbers.
+* ``losses.json``, ``train.py``, ``manifest.json`` and a ``README.md`` that walks the claims.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import functools
 import math
-import statistics
-import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-import torch
-from torch import nn
-
-from initspec.artifacts import JSONValue, manifest, round_floats, write_json
-from initspec.charmodel import (
-    BLOG_LR,
-    CHAR_INITS,
-    blog_config,
-    build_char_mlp,
-    build_deep_char_mlp,
-    first_batch_loss,
-    sample,
+from initspec.artifacts import JSONValue, round_floats
+from initspec.diagnostics_plots import (
+    plot_activation_histograms,
+    plot_gradient_histograms,
+    plot_saturation_map,
+    plot_update_ratios,
 )
-from initspec.corpus import (
-    CORPUS_DESCRIPTION,
-    CharSplits,
-    Vocabulary,
-    char_splits,
-    default_splits,
-    load_names,
+from initspec.experiments.char_diagnostics import (
+    BATCH_SIZE,
+    GAIN_CASES,
+    UPDATE_FIGURE,
+    UPDATE_STEPS,
+    DiagnosticsStudy,
+    Snapshot,
+    activation_figure,
+    gradient_figure,
+    run_diagnostics,
+    saturation_figure,
+    trained_label,
 )
-from initspec.labs import LabOptions
-from initspec.models import count_parameters
+from initspec.experiments.char_init import (
+    CURVES,
+    SMOOTH,
+    CharInitConfig,
+    Corpus,
+    Curve,
+    FirstBatchLosses,
+    first_batch_losses,
+    load_corpus,
+    parameter_counts,
+    train_curve,
+)
+from initspec.formatting import fmt, markdown_table
+from initspec.labs.lab import Figure, Json, Lab, LabFile, LabReport, Text
+from initspec.metrics import moving_average
+from initspec.options import check_memory
+from initspec.parallel import side_by_side
 from initspec.plots import plot_loss_curves
-from initspec.progress import step_printer
-from initspec.threads import single_thread
-from initspec.train import TrainResult, train
 
 DIRECTORY = "10-makemore-init"
 TITLE = "Makemore: initialising a character-level MLP"
-
-STEPS = 20_000  # the post trains 200,000 steps; this length runs in a few minutes on a laptop
-FIRST_BATCH_SEEDS = 10
-SAMPLES = 20
 START = 1000  # steps shown in the hockey-stick figure
-SMOOTH = 100  # window of the means in the whole-run figure and losses.json
-OVERRIDABLE = ("steps", "lr", "corpus", "depth", "width")
-DIAGNOSTICS_MODULE = "initspec.labs.makemore_diagnostics"
-# The documents' numbers (the post: bird names, V = 29; the lecture: its names file, V = 27).
-DOC_FIRST_LOSS = {"naive": 23.4012, "output-fix": 3.9139, "hidden-fix": 3.4889}
+# The documents' final losses (the lecture: its names file, V = 27; the post: bird names, V = 29).
 DOC_VAL = {"lecture naive": 2.17, "lecture fixed": 2.10, "post BatchNorm dev": 1.4285}
-CURVES = {  # label -> (init, batchnorm)
-    "naive": ("naive", False),
-    "output-fix": ("output-fix", False),
-    "hidden-fix": ("hidden-fix", False),
-    "hidden-fix + BatchNorm": ("hidden-fix", True),
-}
+BYTES_PER_PARAMETER = 4 * 3  # float32 weight, gradient, and the diagnostics' copies
 
 
 @dataclass(frozen=True)
-class MakemoreConfig:
-    steps: int = STEPS
-    lr: float = BLOG_LR
-    corpus: str | None = None  # a names file; None: the packaged census first names
+class Results:
+    corpus: Corpus
+    first_batch: FirstBatchLosses
+    curves: list[Curve]
+    diagnostics: DiagnosticsStudy
+    counts: dict[str, int]
 
 
-def config_from(options: LabOptions) -> MakemoreConfig:
-    """The defaults with ``options.overrides`` applied; ValueError (one line) on a bad one."""
-    overrides = dict(options.overrides)
-    unknown = sorted(set(overrides) - set(OVERRIDABLE))
-    if unknown:
-        raise ValueError(
-            f"the makemore lab does not take {', '.join(unknown)}; it takes {OVERRIDABLE}"
-        )
-    steps = overrides.get("steps", STEPS)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
-    lr = overrides.get("lr", BLOG_LR)
-    if (
-        isinstance(lr, bool)
-        or not isinstance(lr, (int, float))
-        or not (math.isfinite(lr) and lr > 0)
-    ):
-        raise ValueError(f"learning rate must be a positive finite number, got {lr!r}")
-    corpus = overrides.get("corpus")
-    return MakemoreConfig(steps, float(lr), None if corpus is None else str(corpus))
-
-
-def load_corpus(config: MakemoreConfig, seed: int) -> tuple[Vocabulary, CharSplits]:
-    """The vocabulary and context-3 splits; ValueError (one line) if the corpus cannot serve."""
-    if config.corpus is None:
-        return default_splits(seed)
-    names = load_names(Path(config.corpus))
-    vocab = Vocabulary.from_names(names)
-    splits = char_splits(names, vocab, context=3, seed=seed)
-    if len(names) < 10 or len(splits.train) < 32 or len(splits.val) == 0:
-        raise ValueError(
-            f"corpus file {config.corpus} is too small: {len(names)} names give "
-            f"{len(splits.train)} training windows (need >= 10 names and >= 32 windows)"
-        )
-    return vocab, splits
-
-
-def validate(options: LabOptions) -> None:
-    """Reject a bad override or an unusable --corpus file before anything is written.
-
-    ``depth`` and ``width`` reach only the diagnostics section (its 5-layer model).
-    """
-    config = config_from(options)
-    load_corpus(config, options.seed)
-    if importlib.util.find_spec(DIAGNOSTICS_MODULE) is None:
-        raise ValueError(f"the makemore lab needs {DIAGNOSTICS_MODULE} (its diagnostics figures)")
-
-
-def first_batch_table(vocab: Vocabulary, splits: CharSplits, seed: int) -> dict[str, Any]:
-    """Each init's first-batch loss over ``FIRST_BATCH_SEEDS`` weight (= data) seeds."""
-    seeds = [seed + i for i in range(FIRST_BATCH_SEEDS)]
-    rows = {}
-    for init in CHAR_INITS:
-        losses = [
-            first_batch_loss(build_char_mlp(vocab.size, init=init, seed=s), splits, s)
-            for s in seeds
-        ]
-        rows[init] = {
-            "mean": statistics.mean(losses),
-            "min": min(losses),
-            "max": max(losses),
-            "per_seed": losses,
-            "doc_value_v29": DOC_FIRST_LOSS[init],
-        }
-    return {"log_v": math.log(vocab.size), "vocab_size": vocab.size, "seeds": seeds, "inits": rows}
-
-
-def first_batch_markdown(table: dict[str, Any]) -> str:
-    lines = [
-        f"| init | first-batch loss, mean over {len(table['seeds'])} seeds (min-max) | "
-        "log V | the post (V = 29) |",
-        "|---|---|---|---|",
-    ]
-    for init, row in table["inits"].items():
-        lines.append(
-            f"| {init} | {row['mean']:.3f} ({row['min']:.2f}-{row['max']:.2f}) | "
-            f"{table['log_v']:.4f} (V = {table['vocab_size']}) | {row['doc_value_v29']} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def train_with_decay(
-    model: nn.Module,
-    splits: CharSplits,
-    config: MakemoreConfig,
-    seed: int,
-    label: str,
-    progress: bool,
-) -> TrainResult:
-    """The post's loop: ``lr`` for the first half, ``lr / 10`` for the second half.
-
-    Data seed ``seed`` orders the first half's batches and ``seed + 1`` the second's. The
-    probe reads the logits' std on 512 validation examples every 10 steps.
-    """
-    data = splits.as_dataset()
-    probe_x = splits.val.x[:512]
-
-    def logit_std(m: nn.Module) -> float:
-        with torch.no_grad():
-            return float(m(probe_x).std().item())
-
-    def phase(steps: int, lr: float, data_seed: int) -> TrainResult:
-        printer = (
-            step_printer(f"{label}, lr {lr:g}", steps, max(steps // 4, 1)) if progress else None
-        )
-        train_config = blog_config(steps, lr=lr, data_seed=data_seed, probe_every=10)
-        return train(model, data, train_config, {"logit_std": logit_std}, printer)
-
-    half = config.steps // 2
-    first = phase(half, config.lr, seed)
-    if first.first_nan_step is not None:
-        padding: list[float | None] = [None] * (config.steps - half)
-        return TrainResult(first.losses + padding, first.first_nan_step, None, None, first.probes)
-    second = phase(config.steps - half, config.lr / 10, seed + 1)
-    nan = None if second.first_nan_step is None else half + second.first_nan_step
-    probes = {
-        name: first.probes[name] + [(half + step, value) for step, value in second.probes[name]]
-        for name in first.probes
-    }
-    losses = first.losses + second.losses
-    return TrainResult(losses, nan, second.val_loss, second.val_accuracy, probes)
-
-
-def window_means(losses: list[float | None], window: int) -> list[float | None]:
-    """Trailing means over ``window`` steps (None once a NaN is inside the window)."""
-    out: list[float | None] = []
-    for step in range(len(losses)):
-        chunk = losses[max(0, step - window + 1) : step + 1]
-        values = [x for x in chunk if x is not None]
-        out.append(sum(values) / len(values) if len(values) == len(chunk) else None)
-    return out
-
-
-def steps_above(losses: list[float | None], level: float, window: int = 50) -> int | None:
-    """First step at which the trailing ``window``-step mean is <= ``level`` (None: never)."""
-    for step, mean in enumerate(window_means(losses, window)):
-        if step >= window - 1 and mean is not None and mean <= level:
-            return step
-    return None
-
-
-@dataclass(frozen=True)
-class Curve:
-    label: str
-    init: str
-    batchnorm: bool
-    parameters: int
-    result: TrainResult
-    samples: list[str]
-
-    def summary(self, log_v: float, half: int) -> dict[str, Any]:
-        losses, probes = self.result.losses, dict(self.result.probes["logit_std"])
-        finite = self.result.finite_losses
-
-        def mean(start: int, stop: int) -> float | None:
-            chunk = [x for x in losses[start:stop] if x is not None]
-            return sum(chunk) / len(chunk) if chunk else None
-
-        return {
-            "init": self.init,
-            "batchnorm": self.batchnorm,
-            "parameters": self.parameters,
-            "first_loss": finite[0] if finite else None,
-            "loss_steps_90_110": mean(90, 110),
-            "first_step_below_log_v": steps_above(losses, log_v),
-            "logit_std_step_0": probes.get(0),
-            "logit_std_step_100": probes.get(100),
-            "logit_std_step_1000": probes.get(1000),
-            "train_loss_end_of_first_half": mean(half - SMOOTH, half),
-            "train_loss_last_100": mean(len(losses) - SMOOTH, len(losses)),
-            "val_loss": self.result.val_loss,
-            "first_nan_step": self.result.first_nan_step,
-        }
-
-
-def train_curves(
-    vocab: Vocabulary, splits: CharSplits, config: MakemoreConfig, seed: int, progress: bool
-) -> list[Curve]:
-    """One run per entry of ``CURVES``: same weight seed, same batches."""
-    curves = []
-    for label, (init, batchnorm) in CURVES.items():
-        model = build_char_mlp(vocab.size, init=init, batchnorm=batchnorm, seed=seed)
-        result = train_with_decay(model, splits, config, seed, label, progress)
-        names = sample(model, vocab, SAMPLES, seed=seed) if result.val_loss is not None else []
-        curves.append(Curve(label, init, batchnorm, count_parameters(model), result, names))
-    return curves
-
-
-def diagnostics_section(
-    out_dir: Path, options: LabOptions, vocab: Vocabulary, splits: CharSplits
-) -> dict[str, JSONValue]:
-    """The gain and update-ratio figures, written by the diagnostics module into ``out_dir``."""
+def check(config: CharInitConfig, seed: int) -> None:
+    """The corpus must serve (``--corpus``), and the diagnostics' deep model fit in memory."""
     try:
-        module = importlib.import_module(DIAGNOSTICS_MODULE)
-    except ModuleNotFoundError as error:
-        raise RuntimeError(
-            f"the makemore lab needs {DIAGNOSTICS_MODULE} for its diagnostics figures: {error}"
-        ) from None
-    summary: dict[str, JSONValue] = module.run_diagnostics_section(out_dir, options, vocab, splits)
-    return summary
+        corpus = load_corpus(config.corpus, seed)
+    except ValueError as error:
+        raise ValueError(f"--corpus: {error}") from None
+    hidden, layers, vocab = config.width, config.depth, corpus.vocab.size
+    # embedding, the Linears (context 3 x embedding 10 in), BatchNorm: counted, not built
+    parameters = vocab * 10 + 30 * hidden + (layers - 1) * hidden * hidden + hidden * vocab
+    parameters += 4 * layers * hidden + vocab
+    check_memory(BYTES_PER_PARAMETER * parameters, f"--depth {layers} and --width {hidden}")
 
 
-def parameter_counts(vocab: Vocabulary) -> dict[str, int]:
-    return {
-        "first_model_v29": count_parameters(build_char_mlp(29, batchnorm=True)),
-        "first_model_v29_without_bn": count_parameters(build_char_mlp(29)),
-        "five_layer_bn_v29": count_parameters(build_deep_char_mlp(29, batchnorm=True)),
-        "first_model_ours": count_parameters(build_char_mlp(vocab.size, batchnorm=True)),
-        "five_layer_bn_ours": count_parameters(build_deep_char_mlp(vocab.size, batchnorm=True)),
+def run(config: CharInitConfig, seed: int, progress: bool) -> Results:
+    """The first-batch table, the four curves and the diagnostics: every run side by side."""
+    corpus = load_corpus(config.corpus, seed)
+    vocab, splits = corpus.vocab, corpus.splits
+    jobs: list[Callable[[], Any]] = [
+        functools.partial(first_batch_losses, vocab, splits, seed),
+        functools.partial(
+            run_diagnostics,
+            vocab,
+            splits,
+            seed,
+            layers=config.depth,
+            hidden=config.width,
+            steps=min(config.steps, UPDATE_STEPS),
+            progress=progress,
+        ),
+        *(
+            functools.partial(train_curve, vocab, splits, config, seed, label, progress)
+            for label in CURVES
+        ),
+    ]
+    first, diagnostics, *curves = side_by_side(jobs)
+    return Results(corpus, first, curves, diagnostics, parameter_counts(vocab))
+
+
+def diagnostics_files(study: DiagnosticsStudy) -> dict[str, LabFile]:
+    """The diagnostics' figures, by path inside the lab's directory."""
+    files: dict[str, LabFile] = {}
+
+    def gain_figures(label: str, snap: Snapshot) -> None:
+        files[f"diagnostics/{activation_figure(label)}"] = Figure(
+            functools.partial(
+                plot_activation_histograms,
+                outputs=snap.outputs,
+                title=f"Distribution of activations ({label})",
+            )
+        )
+        files[f"diagnostics/{gradient_figure(label)}"] = Figure(
+            functools.partial(
+                plot_gradient_histograms,
+                grads=snap.grads,
+                title=f"Distribution of gradients ({label})",
+            )
+        )
+
+    for label, _, _ in GAIN_CASES:
+        gain_figures(label, study.gains[label])
+    run = study.update
+    files[f"diagnostics/{UPDATE_FIGURE}"] = Figure(
+        functools.partial(
+            plot_update_ratios,
+            history=run.history,
+            title=f"update:data ratio, BatchNorm model, SGD lr {run.lr}, batch {BATCH_SIZE}",
+        )
+    )
+    gain_figures(trained_label(run), run.final)
+    for item in study.saturation:
+        files[f"diagnostics/{saturation_figure(item.init)}"] = Figure(
+            functools.partial(
+                plot_saturation_map,
+                outputs=item.outputs,
+                title=f"Hidden layer activations, abs > 0.99 ({item.init} init)",
+            )
+        )
+    return files
+
+
+def report(config: CharInitConfig, seed: int, results: Results) -> LabReport:
+    corpus, curves = results.corpus, results.curves
+    log_v = math.log(corpus.vocab.size)
+    table = round_floats(results.first_batch.table())
+    summaries = round_floats({c.label: c.summary(log_v, config.half) for c in curves})
+    samples = {c.label: c.samples for c in curves}
+    no_samples = {c.label: c.no_samples for c in curves if c.no_samples is not None}
+    diagnostics = results.diagnostics.summary()
+    title = (
+        f"char MLP (hidden 200), SGD lr {config.lr:g} -> {config.lr / 10:g}, "
+        f"V = {corpus.vocab.size}"
+    )
+    nan_steps = {c.label: c.result.first_nan_step for c in curves}
+    means = {c.label: round_floats(moving_average(c.result.losses, SMOOTH)) for c in curves}
+    starts = {c.label: round_floats(c.result.losses[:START]) for c in curves}
+    files: dict[str, LabFile] = {
+        "first_batch_losses.json": Json(table),
+        "first_batch_losses.md": Text("\n".join(first_batch_table(table)) + "\n"),
+        "loss_curves.png": Figure(
+            functools.partial(
+                plot_loss_curves,
+                curves=means,
+                title=f"{title}: {SMOOTH}-step means",
+                nan_steps=nan_steps,
+                chance_level=log_v,
+            )
+        ),
+        "loss_curves_start.png": Figure(
+            functools.partial(
+                plot_loss_curves,
+                curves=starts,
+                title=f"{title}: the first {START} steps",
+                nan_steps=nan_steps,
+                chance_level=log_v,
+            )
+        ),
+        "losses.json": Json(
+            {
+                "steps": config.steps,
+                "first_steps": starts,
+                "means_every_100_steps": {
+                    label: values[SMOOTH - 1 :: SMOOTH] for label, values in means.items()
+                },
+                "logit_std": {c.label: round_floats(c.result.probes["logit_std"]) for c in curves},
+            }
+        ),
+        "samples.json": Json(samples),
+        **diagnostics_files(results.diagnostics),
     }
+    return LabReport(
+        files=files,
+        readme=readme(
+            config,
+            corpus.summary(),
+            table,
+            summaries,
+            results.counts,
+            diagnostics,
+            samples,
+            no_samples,
+        ),
+        config={"corpus_description": corpus.description},
+        seeds={"weights": seed, "data": [seed, seed + 1], "first_batch": table["seeds"]},
+        summary={
+            "corpus": corpus.summary(),
+            "first_batch_losses": {k: v["mean"] for k, v in table["inits"].items()},
+            "curves": summaries,
+            "parameter_counts": results.counts,
+            "diagnostics": diagnostics,
+        },
+    )
 
 
-def _fmt(value: Any, spec: str = ".3f") -> str:
-    return "n/a" if value is None else format(value, spec)
+def first_batch_table(table: dict[str, Any]) -> list[str]:
+    header = [
+        "init",
+        f"first-batch loss, mean over {len(table['seeds'])} seeds (min-max)",
+        "log V",
+        "the post (V = 29)",
+    ]
+    rows = [
+        [
+            init,
+            f"{row['mean']:.3f} ({row['min']:.2f}-{row['max']:.2f})",
+            f"{table['log_v']:.4f} (V = {table['vocab_size']})",
+            f"{row['doc_value_v29']}",
+        ]
+        for init, row in table["inits"].items()
+    ]
+    return markdown_table(header, rows)
 
 
 def readme(
-    config: MakemoreConfig,
+    config: CharInitConfig,
     corpus: dict[str, Any],
     table: dict[str, Any],
     curves: dict[str, dict[str, Any]],
     counts: dict[str, int],
-    diagnostics: dict[str, Any],
+    diagnostics: dict[str, JSONValue],
     samples: dict[str, list[str]],
-) -> str:
-    """The lab's README: each claim, what was run, and the measured numbers beside the doc's."""
+    no_samples: dict[str, str],
+) -> list[str]:
+    """Each claim, what was run, and the measured numbers beside the documents'."""
     log_v, v = table["log_v"], table["vocab_size"]
-    half = config.steps // 2
+    half = config.half
+    rows = [
+        [
+            label,
+            f"{row['parameters']:,}",
+            fmt(row["first_loss"], ".3f"),
+            fmt(row["loss_steps_90_110"], ".3f"),
+            fmt(row["first_step_below_log_v"], "d"),
+            f"{fmt(row['logit_std_step_0'], '.2f')} / {fmt(row['logit_std_step_100'], '.2f')}"
+            f" / {fmt(row['logit_std_step_1000'], '.2f')}",
+            fmt(row["train_loss_end_of_first_half"], ".3f"),
+            fmt(row["train_loss_last_100"], ".3f"),
+            fmt(row["val_loss"], ".4f"),
+        ]
+        for label, row in curves.items()
+    ]
+    header = [
+        "run",
+        "params",
+        "step-0 loss",
+        "loss, steps 90-110",
+        "first step below log V (50-step mean)",
+        "logit std at 0 / 100 / 1000",
+        f"train loss, last 100 of lr {config.lr:g}",
+        "train loss, last 100",
+        "val loss",
+    ]
     lines = [
-        f"# {TITLE}",
-        "",
         f"Corpus: {corpus['description']}; {corpus['names']:,} names, V = {v} "
         f'("." is token 0), context 3, 80/10/10 split of the shuffled names '
         f"({corpus['train']:,} / {corpus['val']:,} / {corpus['test']:,} windows). The post "
@@ -331,7 +307,8 @@ def readme(
         "## First-batch loss (blog.naive-init-loss, blog.output-scale-fix, blog.hidden-scale-fix,"
         " lecture.overconfident-logits)",
         "",
-        first_batch_markdown(table),
+        *first_batch_table(table),
+        "",
         "The naive init's logits are large (N(0, 1) output weights over saturated tanh units), "
         "so the softmax is confidently wrong; shrinking the output layer brings the loss near "
         "log V, and shrinking the hidden layer too brings it closer still.",
@@ -347,21 +324,7 @@ def readme(
         "## Loss curves, the hockey stick, and the final loss (lecture.hockey-stick, "
         "blog.init-fixes-converge, lecture.val-loss-improves)",
         "",
-        "| run | params | step-0 loss | loss, steps 90-110 | first step below log V (50-step "
-        "mean) | logit std at 0 / 100 / 1000 | train loss, last 100 of lr "
-        f"{config.lr:g} | train loss, last 100 | val loss |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for label, row in curves.items():
-        lines.append(
-            f"| {label} | {row['parameters']:,} | {_fmt(row['first_loss'])} | "
-            f"{_fmt(row['loss_steps_90_110'])} | {_fmt(row['first_step_below_log_v'], 'd')} | "
-            f"{_fmt(row['logit_std_step_0'], '.2f')} / {_fmt(row['logit_std_step_100'], '.2f')}"
-            f" / {_fmt(row['logit_std_step_1000'], '.2f')} | "
-            f"{_fmt(row['train_loss_end_of_first_half'])} | {_fmt(row['train_loss_last_100'])} "
-            f"| {_fmt(row['val_loss'], '.4f')} |"
-        )
-    lines += [
+        *markdown_table(header, rows),
         "",
         "`loss_curves_start.png`: the first 1000 steps (log scale), where the naive run's "
         "hockey stick is: a fast drop that only shrinks its logits (their std falls) and stays "
@@ -378,37 +341,44 @@ def readme(
         "",
         "## Diagnostics (blog.bn-deep-stats, blog.gain-*, blog.update-ratio, lecture.diagnostics)",
         "",
-        *diagnostics_lines(diagnostics),
+        *diagnostics_lines(config, diagnostics),
         "",
         "## Samples (lecture.sampling)",
         "",
     ]
     for label, names in samples.items():
-        lines.append(f"- {label}: {', '.join(names) if names else '(run diverged)'}")
+        text = ", ".join(names) if names else f"(no samples: {no_samples.get(label, 'none drawn')})"
+        lines.append(f"- {label}: {text}")
     lines += ["", "`samples.json` holds them; `manifest.json` the setup, seeds and numbers."]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def diagnostics_lines(summary: dict[str, Any]) -> list[str]:
+def diagnostics_lines(config: CharInitConfig, summary: dict[str, Any]) -> list[str]:
     """A short account of the diagnostics section's numbers (figures in ``diagnostics/``)."""
-    lines = [
-        "The 5-layer tanh MLP (hidden 100) at init, one batch of 32, per tanh layer "
-        "(figures in `diagnostics/`):",
-        "",
-        "| case | activation std per layer | saturated % (abs > 0.97) per layer | grad std per "
-        "layer |",
-        "|---|---|---|---|",
-    ]
+    rows = []
     for label, case in summary.get("gain_study", {}).items():
         layers = case.get("layers", [])
-        std = ", ".join(_fmt(layer.get("std"), ".2f") for layer in layers)
-        sat = ", ".join(_fmt(100 * layer.get("saturation", math.nan), ".1f") for layer in layers)
-        grad = ", ".join(_fmt(layer.get("grad_std"), ".1e") for layer in layers)
-        lines.append(f"| {label} | {std} | {sat} | {grad} |")
+        std = ", ".join(fmt(layer.get("std"), ".2f") for layer in layers)
+        sat = ", ".join(fmt(100 * layer.get("saturation", math.nan), ".1f") for layer in layers)
+        grad = ", ".join(fmt(layer.get("grad_std"), ".1e") for layer in layers)
+        rows.append([label, std, sat, grad])
+    header = [
+        "case",
+        "activation std per layer",
+        "saturated % (abs > 0.97) per layer",
+        "grad std per layer",
+    ]
+    lines = [
+        f"The {config.depth}-layer tanh MLP (hidden {config.width}) at init, one batch of "
+        f"{BATCH_SIZE}, per tanh layer "
+        "(figures in `diagnostics/`):",
+        "",
+        *markdown_table(header, rows),
+    ]
     update = summary.get("update_ratio", {})
     ratios = update.get("mean_log10_ratio_last_half", {})
     if ratios:
-        text = ", ".join(f"{name} {_fmt(value, '.2f')}" for name, value in ratios.items())
+        text = ", ".join(f"{name} {fmt(value, '.2f')}" for name, value in ratios.items())
         lines += [
             "",
             f"Update:data ratio, log10(lr x std(grad) / std(param)), mean over the last half "
@@ -418,76 +388,21 @@ def diagnostics_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def run(out_dir: Path, options: LabOptions) -> None:
-    """Write the lab's files into ``out_dir``."""
-    config = config_from(options)
-    start = time.perf_counter()
-    out_dir = Path(out_dir)
-    seed = options.seed
-    with single_thread():
-        vocab, splits = load_corpus(config, seed)
-        table = first_batch_table(vocab, splits, seed)
-        curves = train_curves(vocab, splits, config, seed, options.progress)
-        diagnostics = diagnostics_section(out_dir / "diagnostics", options, vocab, splits)
-    log_v = math.log(vocab.size)
-    corpus = {
-        "description": CORPUS_DESCRIPTION if config.corpus is None else f"file {config.corpus}",
-        "names": len(load_names(None if config.corpus is None else Path(config.corpus))),
-        "vocab_size": vocab.size,
-        "train": len(splits.train),
-        "val": len(splits.val),
-        "test": len(splits.test),
-    }
-    summaries = round_floats({c.label: c.summary(log_v, config.steps // 2) for c in curves})
-    samples = {c.label: c.samples for c in curves}
-    counts = parameter_counts(vocab)
-    table = round_floats(table)
-
-    write_json(out_dir / "first_batch_losses.json", table)
-    (out_dir / "first_batch_losses.md").write_text(first_batch_markdown(table), encoding="utf-8")
-    title = f"char MLP (hidden 200), SGD lr {config.lr:g} -> {config.lr / 10:g}, V = {vocab.size}"
-    plot_loss_curves(
-        out_dir / "loss_curves.png",
-        {c.label: round_floats(window_means(c.result.losses, SMOOTH)) for c in curves},
-        title=f"{title}: {SMOOTH}-step means",
-        nan_steps={c.label: c.result.first_nan_step for c in curves},
-        chance_level=log_v,
-    )
-    plot_loss_curves(
-        out_dir / "loss_curves_start.png",
-        {c.label: round_floats(c.result.losses[:START]) for c in curves},
-        title=f"{title}: the first {START} steps",
-        nan_steps={c.label: c.result.first_nan_step for c in curves},
-        chance_level=log_v,
-    )
-    write_json(
-        out_dir / "losses.json",
-        {
-            "steps": config.steps,
-            "first_steps": {c.label: round_floats(c.result.losses[:START]) for c in curves},
-            "means_every_100_steps": {
-                c.label: round_floats(window_means(c.result.losses, SMOOTH)[SMOOTH - 1 :: SMOOTH])
-                for c in curves
-            },
-            "logit_std": {c.label: round_floats(c.result.probes["logit_std"]) for c in curves},
-        },
-    )
-    write_json(out_dir / "samples.json", samples)
-    text = readme(config, corpus, table, summaries, counts, diagnostics, samples)
-    (out_dir / "README.md").write_text(text, encoding="utf-8")
-    write_json(
-        out_dir / "manifest.json",
-        manifest(
-            lab="makemore",
-            config={**asdict(config), "corpus_description": corpus["description"]},
-            seeds={"weights": seed, "data": [seed, seed + 1], "first_batch": table["seeds"]},
-            results_summary={
-                "corpus": corpus,
-                "first_batch_losses": {k: v["mean"] for k, v in table["inits"].items()},
-                "curves": summaries,
-                "parameter_counts": counts,
-                "diagnostics": diagnostics,
-            },
-            wall_time_s=time.perf_counter() - start,
-        ),
-    )
+LAB: Lab[CharInitConfig, Results] = Lab(
+    key="makemore",
+    directory=DIRECTORY,
+    title=TITLE,
+    config=CharInitConfig,
+    run=run,
+    report=report,
+    files=(
+        "first_batch_losses.json",
+        "first_batch_losses.md",
+        "loss_curves.png",
+        "loss_curves_start.png",
+        "losses.json",
+        "samples.json",
+        "diagnostics",
+    ),
+    check=check,
+)

@@ -9,12 +9,12 @@ its final loss counts as chance.
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 
 from torch import nn
 
 from initspec.data import Dataset
+from initspec.metrics import final_loss
 from initspec.models import build_mlp
 from initspec.residual import Residual
 from initspec.train import TrainConfig, train
@@ -22,7 +22,9 @@ from initspec.train import TrainConfig, train
 MITIGATIONS = ("none", "residual", "batchnorm", "adam")
 # U[-a, a]: far too small, small, about Kaiming's sqrt(6 / 256) = 0.153, lab 01's failing 0.5
 INIT_SCALES = (0.01, 0.05, 0.15, 0.5)
-TRAINED = 0.8 * math.log(2)  # a run has trained when its final loss is below 0.8 x chance
+CHANCE = math.log(2)
+TRAINED = 0.8 * CHANCE  # a run has trained when its final loss is below 0.8 x chance
+FINAL_WINDOW = 20  # the final loss is the mean of the last 20 steps
 
 
 def with_residuals(mlp: nn.Sequential) -> nn.Sequential:
@@ -66,6 +68,8 @@ class ScaleSweep:
 
 
 def sweep(mitigation: str, seed: int, data: Dataset, steps: int) -> ScaleSweep:
+    """Train ``mitigation``'s model from U[-a, a] for every a in INIT_SCALES (weight seed
+    ``seed``, data seed 0), one after another."""
     optimizer = "adam" if mitigation == "adam" else "sgd"
     config = TrainConfig(steps=steps, optimizer=optimizer, data_seed=0)
     finals: dict[float, float] = {}
@@ -73,7 +77,6 @@ def sweep(mitigation: str, seed: int, data: Dataset, steps: int) -> ScaleSweep:
     for scale in INIT_SCALES:
         model = build(mitigation, f"uniform:{scale}", seed)
         result = train(model, data, config)
-        tail = [v for v in result.losses[-20:] if v is not None]
         nans[scale] = result.first_nan_step
-        finals[scale] = math.log(2) if result.first_nan_step is not None else statistics.fmean(tail)
+        finals[scale] = final_loss(result.losses, FINAL_WINDOW, diverged=CHANCE)
     return ScaleSweep(mitigation, seed, steps, finals, nans)

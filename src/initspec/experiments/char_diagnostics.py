@@ -1,4 +1,4 @@
-"""The diagnostics section of the makemore lab: the blog's gain figures and update:data ratio.
+"""The blog's diagnostics on the character models: gain figures, update:data ratio, saturation.
 
 * Gain study: the 5-layer tanh MLP (hidden 100) at init, one batch forward and backward with
   :class:`~initspec.diagnostics.Diagnostics` attached: without BatchNorm at gains 0.5, 5/3 and
@@ -8,15 +8,13 @@
   32, up to 1000 steps), with log10(lr * std(grad) / std(param)) read every step.
 * Saturation maps of the single-hidden-layer model, naive init and hidden fix.
 
-The measuring functions are the ones the spec tests call, so a figure in the lab and a verdict
-in the report come from the same code.
+The makemore lab draws its figures from these results and the spec tests judge the claims on
+the same functions, so a figure in the lab and a verdict in the report come from the same code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -34,15 +32,8 @@ from initspec.diagnostics import (
     grad_data_ratios,
     update_ratio_probes,
 )
-from initspec.diagnostics_plots import (
-    plot_activation_histograms,
-    plot_gradient_histograms,
-    plot_saturation_map,
-    plot_update_ratios,
-)
-from initspec.labs import LabOptions
+from initspec.metrics import mean
 from initspec.progress import step_printer
-from initspec.threads import single_thread
 from initspec.train import TrainConfig, train
 
 BATCH_SIZE = 32  # the post's batch
@@ -55,9 +46,11 @@ GAIN_CASES: tuple[tuple[str, float, bool], ...] = (
     ("gain 3.0", 3.0, False),
     ("gain 5/3 + BatchNorm", 5 / 3, True),
 )
+SATURATION_INITS = ("naive", "hidden-fix")
+UPDATE_FIGURE = "diag_update_ratio.png"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Snapshot:
     """One batch through a model with diagnostics attached.
 
@@ -84,7 +77,7 @@ def first_batch(splits: CharSplits, seed: int, batch_size: int = BATCH_SIZE) -> 
 
 def snapshot(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Snapshot:
     """Forward and backward one batch with diagnostics attached; gradients are left zeroed."""
-    with single_thread(), Diagnostics(model) as diag:
+    with Diagnostics(model) as diag:
         loss = F.cross_entropy(model(x), y)
         loss.backward()  # type: ignore[no-untyped-call]
         result = Snapshot(
@@ -130,13 +123,12 @@ def trained_gain_snapshot(
     read on the batch after the last step, as the post reads its printout."""
     model = build_deep_char_mlp(vocab.size, batchnorm=batchnorm, gain=gain, seed=seed)
     config = TrainConfig(steps=steps, batch_size=BATCH_SIZE, lr=lr, momentum=0.0, data_seed=seed)
-    with single_thread():
-        train(model, splits.as_dataset(), config)
+    train(model, splits.as_dataset(), config)
     index = batch_order(len(splits.train), BATCH_SIZE, steps + 1, seed)[steps]
     return snapshot(model, splits.train.x[index], splits.train.y[index])
 
 
-@dataclass
+@dataclass(frozen=True)
 class UpdateRun:
     """The post's 5-layer BatchNorm model trained with plain SGD, update ratios every step."""
 
@@ -149,11 +141,10 @@ class UpdateRun:
 
     def tail_means(self, fraction: float = 0.5) -> dict[str, float]:
         """Each weight's mean log10 ratio over the last ``fraction`` of the steps."""
-        out = {}
-        for name, values in self.history.items():
-            tail = values[int(len(values) * (1 - fraction)) :]
-            out[name] = sum(tail) / len(tail)
-        return out
+        return {
+            name: mean(values[int(len(values) * (1 - fraction)) :])
+            for name, values in self.history.items()
+        }
 
 
 def update_ratio_run(
@@ -173,14 +164,13 @@ def update_ratio_run(
     )
     config = TrainConfig(steps=steps, batch_size=BATCH_SIZE, lr=lr, momentum=0.0, data_seed=seed)
     callback = step_printer("update ratio", steps, every=max(steps // 5, 1)) if progress else None
-    with single_thread():
-        result = train(
-            model,
-            splits.as_dataset(),
-            config,
-            probes=update_ratio_probes(model, lr),
-            progress=callback,
-        )
+    result = train(
+        model,
+        splits.as_dataset(),
+        config,
+        probes=update_ratio_probes(model, lr),
+        progress=callback,
+    )
     history = {
         name.removeprefix("update:"): [value for _, value in points]
         for name, points in result.probes.items()
@@ -191,106 +181,116 @@ def update_ratio_run(
     return UpdateRun(steps, lr, result.losses, history, final)
 
 
-def _stats_table(snap: Snapshot) -> list[dict[str, JSONValue]]:
-    return [layer.as_dict() for layer in snap.stats]
+@dataclass(frozen=True)
+class SaturationMap:
+    """The single-hidden-layer model's tanh outputs on the first batch, at init."""
+
+    init: str
+    snapshot: Snapshot
+
+    @property
+    def outputs(self) -> torch.Tensor:
+        return self.snapshot.outputs["act"]
 
 
-def _slug(label: str) -> str:
+def saturation_maps(vocab: Vocabulary, splits: CharSplits, seed: int) -> list[SaturationMap]:
+    """The post's first model under the naive init and the hidden fix, on one batch."""
+    index = first_batch(splits, seed)
+    x, y = splits.train.x[index], splits.train.y[index]
+    return [
+        SaturationMap(init, snapshot(build_char_mlp(vocab.size, init=init, seed=seed), x, y))
+        for init in SATURATION_INITS
+    ]
+
+
+def slug(label: str) -> str:
+    """A case label as a file-name fragment: "gain 5/3 + BatchNorm" -> "gain_5-3_BatchNorm"."""
     return label.replace("/", "-").replace(" + ", "_").replace(" ", "_").replace(".", "p")
 
 
-def _draw_gain_figures(out_dir: Path, label: str, snap: Snapshot) -> list[str]:
-    slug = _slug(label)
-    activations = plot_activation_histograms(
-        out_dir / f"diag_activations_{slug}.png",
-        snap.outputs,
-        title=f"Distribution of activations ({label})",
-    )
-    gradients = plot_gradient_histograms(
-        out_dir / f"diag_gradients_{slug}.png",
-        snap.grads,
-        title=f"Distribution of gradients ({label})",
-    )
-    return [activations.name, gradients.name]
+def activation_figure(label: str) -> str:
+    return f"diag_activations_{slug(label)}.png"
 
 
-def _saturation_maps(
-    out_dir: Path, vocab: Vocabulary, splits: CharSplits, seed: int
-) -> dict[str, JSONValue]:
-    index = first_batch(splits, seed)
-    x, y = splits.train.x[index], splits.train.y[index]
-    summary: dict[str, JSONValue] = {}
-    for init in ("naive", "hidden-fix"):
-        model = build_char_mlp(vocab.size, init=init, seed=seed)
-        snap = snapshot(model, x, y)
-        outputs = snap.outputs["act"]
-        path = plot_saturation_map(
-            out_dir / f"diag_saturation_map_{init}.png",
-            outputs,
-            title=f"Hidden layer activations, abs > 0.99 ({init} init)",
-        )
-        summary[init] = {
-            "file": path.name,
-            "fraction_above_0.99": float((outputs.abs() > 0.99).float().mean()),
-            "stats": snap.stats[0].as_dict(),
+def gradient_figure(label: str) -> str:
+    return f"diag_gradients_{slug(label)}.png"
+
+
+def saturation_figure(init: str) -> str:
+    return f"diag_saturation_map_{init}.png"
+
+
+def trained_label(run: UpdateRun) -> str:
+    """The label of the update-ratio model's own gain figures, after its training."""
+    return f"BatchNorm after {run.steps} steps"
+
+
+@dataclass(frozen=True)
+class DiagnosticsStudy:
+    """Every measurement of the makemore lab's diagnostics section, for one seed."""
+
+    seed: int
+    gains: dict[str, Snapshot]  # GAIN_CASES label -> snapshot at init
+    update: UpdateRun
+    saturation: list[SaturationMap]
+
+    def summary(self) -> dict[str, JSONValue]:
+        """The numbers, with the name of the figure each one is drawn in (rounded)."""
+        gains: dict[str, JSONValue] = {}
+        for label, gain, batchnorm in GAIN_CASES:
+            snap = self.gains[label]
+            gains[label] = {
+                "gain": gain,
+                "batchnorm": batchnorm,
+                "loss": snap.loss,
+                "layers": [layer.as_dict() for layer in snap.stats],
+                "problems": [finding.as_dict() for finding in find_problems(snap.stats)],
+                "grad_data_ratios": snap.grad_data,
+                "files": [activation_figure(label), gradient_figure(label)],
+            }
+        run = self.update
+        after = trained_label(run)
+        update: dict[str, JSONValue] = {
+            "steps": run.steps,
+            "lr": run.lr,
+            "batch_size": BATCH_SIZE,
+            "mean_log10_ratio_last_half": run.tail_means(0.5),
+            "final_loss": run.losses[-1],
+            "layers_after_training": [layer.as_dict() for layer in run.final.stats],
+            "files": [UPDATE_FIGURE, activation_figure(after), gradient_figure(after)],
         }
-    return summary
+        maps: dict[str, JSONValue] = {
+            item.init: {
+                "file": saturation_figure(item.init),
+                "fraction_above_0.99": float((item.outputs.abs() > 0.99).float().mean()),
+                "stats": item.snapshot.stats[0].as_dict(),
+            }
+            for item in self.saturation
+        }
+        summary = {"gain_study": gains, "update_ratio": update, "saturation_maps": maps}
+        rounded: dict[str, JSONValue] = round_floats({**summary, "seed": self.seed})
+        return rounded
 
 
-def run_diagnostics_section(
-    out_dir: Path, options: LabOptions, vocab: Vocabulary, splits: CharSplits
-) -> dict[str, JSONValue]:
-    """Write the gain, update-ratio and saturation figures into ``out_dir``; return the numbers.
-
-    Overrides read: ``depth`` (tanh layers, default 5), ``width`` (hidden, default 100) and
-    ``steps`` (the update-ratio run is the post's 1000 steps, or fewer when ``steps`` is).
-    """
-    overrides: Mapping[str, Any] = options.overrides
-    layers = int(overrides.get("depth", 5))
-    hidden = int(overrides.get("width", 100))
-    steps = min(int(overrides.get("steps", UPDATE_STEPS)), UPDATE_STEPS)
-    seed = options.seed
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-    gains: dict[str, JSONValue] = {}
-    for label, gain, batchnorm in GAIN_CASES:
-        snap = gain_snapshot(
+def run_diagnostics(
+    vocab: Vocabulary,
+    splits: CharSplits,
+    seed: int,
+    *,
+    layers: int = 5,
+    hidden: int = 100,
+    steps: int = UPDATE_STEPS,
+    progress: bool = False,
+) -> DiagnosticsStudy:
+    """The gain study (``layers`` tanh layers of ``hidden`` units), the update-ratio run
+    (``steps`` steps) and the saturation maps, all with weight and data seed ``seed``."""
+    gains = {
+        label: gain_snapshot(
             vocab, splits, gain=gain, batchnorm=batchnorm, seed=seed, layers=layers, hidden=hidden
         )
-        gains[label] = {
-            "gain": gain,
-            "batchnorm": batchnorm,
-            "loss": snap.loss,
-            "layers": _stats_table(snap),
-            "problems": [finding.as_dict() for finding in find_problems(snap.stats)],
-            "grad_data_ratios": snap.grad_data,
-            "files": _draw_gain_figures(out_dir, label, snap),
-        }
-
-    run = update_ratio_run(
-        vocab, splits, seed=seed, steps=steps, layers=layers, hidden=hidden,
-        progress=options.progress,
-    )  # fmt: skip
-    figure = plot_update_ratios(
-        out_dir / "diag_update_ratio.png",
-        run.history,
-        title=f"update:data ratio, BatchNorm model, SGD lr {run.lr}, batch {BATCH_SIZE}",
+        for label, gain, batchnorm in GAIN_CASES
+    }
+    update = update_ratio_run(
+        vocab, splits, seed=seed, steps=steps, layers=layers, hidden=hidden, progress=progress
     )
-    after = _draw_gain_figures(out_dir, f"BatchNorm after {run.steps} steps", run.final)
-    update: dict[str, JSONValue] = {
-        "steps": run.steps,
-        "lr": run.lr,
-        "batch_size": BATCH_SIZE,
-        "mean_log10_ratio_last_half": run.tail_means(0.5),
-        "final_loss": run.losses[-1],
-        "layers_after_training": _stats_table(run.final),
-        "files": [figure.name, *after],
-    }
-    summary: dict[str, JSONValue] = {
-        "gain_study": gains,
-        "update_ratio": update,
-        "saturation_maps": _saturation_maps(out_dir, vocab, splits, seed),
-        "seed": seed,
-    }
-    rounded: dict[str, JSONValue] = round_floats(summary)
-    return rounded
+    return DiagnosticsStudy(seed, gains, update, saturation_maps(vocab, splits, seed))

@@ -1,0 +1,239 @@
+"""Interrupts stop a run quickly and cleanly (initspec.interrupts).
+
+Ctrl-C, SIGTERM or SIGHUP: the training loops stop within a step, the jobs not yet started are
+cancelled, the lab being written is not written, the command prints one line and exits 130.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from initspec import interrupts
+from initspec.atomic import atomic_directory, remove_stale
+from initspec.blocks import build_deep_mlp
+from initspec.data import toy_data
+from initspec.fast import train_deep
+from initspec.interrupts import (
+    STOP,
+    Interrupted,
+    raise_if_stopped,
+    run_interruptibly,
+    stop_on_signals,
+)
+from initspec.models import build_mlp
+from initspec.parallel import side_by_side
+from initspec.train import TrainConfig, train
+
+LAB03 = "10-residual-depth"
+LONG_LAB03 = ["lab", "03", "--steps", "100000", "--depth", "4", "--width", "32", "--quiet"]
+HANG_GUARD_S = 60  # far below the minutes LONG_LAB03 trains for; only a hung run reaches it
+
+
+@pytest.fixture(autouse=True)
+def no_stop_left_behind() -> Iterator[None]:
+    STOP.clear()
+    yield
+    STOP.clear()
+
+
+def stop_at(step_to_stop: int, seen: list[int]) -> Callable[[int, float], None]:
+    """A progress callback that records each step and asks for a stop after ``step_to_stop``."""
+
+    def progress(step: int, loss: float) -> None:
+        seen.append(step)
+        if step == step_to_stop:
+            STOP.set()
+
+    return progress
+
+
+def test_the_training_loop_stops_at_the_next_step() -> None:
+    seen: list[int] = []
+    model = build_mlp(depth=3, width=16, in_dim=256, out_dim=2, seed=0)
+    with pytest.raises(Interrupted):
+        train(model, toy_data(0), TrainConfig(steps=1000), progress=stop_at(3, seen))
+    assert seen == [0, 1, 2, 3]
+
+
+def test_the_hand_written_loop_stops_at_the_next_step() -> None:
+    seen: list[int] = []
+    model = build_deep_mlp(1, depth=2, width=16, in_dim=16)
+    with pytest.raises(Interrupted):
+        train_deep(model, toy_data(0, dim=16), TrainConfig(steps=1000), stop_at(3, seen))
+    assert seen == [0, 1, 2, 3]
+
+
+def stoppable_job(steps: list[int], index: int, total: int = 1000) -> Callable[[], int]:
+    """A job that, like a training loop, checks for a stop before each of its steps."""
+
+    def job() -> int:
+        for _ in range(total):
+            raise_if_stopped()
+            steps[index] += 1
+            time.sleep(0.005)
+        return index
+
+    return job
+
+
+def once_both_run(steps: list[int], then: Callable[[], object]) -> None:
+    """Call ``then`` from another thread once the first two jobs have each done a few steps."""
+
+    def watch() -> None:
+        while min(steps[:2]) < 3:
+            time.sleep(0.005)
+        then()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def test_side_by_side_stops_running_jobs_and_cancels_the_rest() -> None:
+    steps = [0] * 6
+    once_both_run(steps, STOP.set)
+    with pytest.raises(Interrupted):
+        side_by_side([stoppable_job(steps, i) for i in range(6)], workers=2)
+    assert sum(count > 0 for count in steps) == 2, f"steps per job: {steps}"
+    assert max(steps) < 1000, f"a running job did not stop: {steps}"
+
+
+def test_a_keyboard_interrupt_in_the_waiting_thread_stops_the_running_jobs() -> None:
+    steps = [0] * 6
+    main = threading.main_thread().ident
+    assert main is not None and threading.current_thread().ident == main
+    # Ctrl-C without stop_on_signals: Python's own handler raises KeyboardInterrupt
+    once_both_run(steps, lambda: signal.pthread_kill(main, signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt):
+        side_by_side([stoppable_job(steps, i) for i in range(6)], workers=2)
+    assert max(steps) < 1000, f"a running job was waited for: {steps}"
+    assert sum(count > 0 for count in steps) == 2, f"steps per job: {steps}"
+    assert not STOP.is_set(), "the stop flag outlived the interrupted call"
+
+
+def test_a_stop_while_the_files_are_written_keeps_the_old_directory(tmp_path: Path) -> None:
+    final = tmp_path / "lab"
+    final.mkdir()
+    (final / "old.txt").write_text("old")
+    with pytest.raises(Interrupted), atomic_directory(final) as staging:
+        (staging / "new.txt").write_text("new")
+        STOP.set()
+    assert [p.name for p in tmp_path.iterdir()] == ["lab"]
+    assert [p.name for p in final.iterdir()] == ["old.txt"]
+
+
+def test_the_first_signal_sets_the_flag_and_the_handlers_come_back() -> None:
+    before = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
+    with stop_on_signals():
+        for signum in interrupts.SIGNALS:
+            assert signal.getsignal(signum) is not before[signum]
+        signal.raise_signal(signal.SIGTERM)
+        assert STOP.is_set()
+        with pytest.raises(Interrupted, match="SIGTERM"):
+            raise_if_stopped()
+    assert not STOP.is_set()
+    assert {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS} == before
+
+
+def test_a_second_signal_exits_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    exits: list[int] = []
+    monkeypatch.setattr(interrupts, "_exit_now", exits.append)
+    with stop_on_signals():
+        signal.raise_signal(signal.SIGINT)
+        assert exits == []
+        signal.raise_signal(signal.SIGHUP)
+    assert exits == [130]
+
+
+def test_an_ignored_signal_stays_ignored() -> None:
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with stop_on_signals():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+@pytest.mark.parametrize("interrupt", [Interrupted("interrupted by SIGTERM"), KeyboardInterrupt()])
+def test_an_interrupted_main_prints_one_line_and_returns_130(
+    interrupt: KeyboardInterrupt, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def main() -> int:
+        raise interrupt
+
+    assert run_interruptibly(main) == 130
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("initspec: interrupted"), lines
+
+
+def start_long_lab(out: Path, workers: str | None = None) -> subprocess.Popen[str]:
+    """``initspec lab 03`` for minutes, in a new interpreter; returns once it is training
+    (its staging directory exists)."""
+    env = dict(os.environ)
+    if workers is not None:
+        env["INITSPEC_WORKERS"] = workers
+    process = subprocess.Popen(
+        [sys.executable, "-m", "initspec.cli", *LONG_LAB03, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # A shell ignores SIGINT in its background jobs; the command must see it here.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + HANG_GUARD_S
+    while not any(p.name.startswith(f".{LAB03}.staging-") for p in out.iterdir()):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the lab never started training: {process.communicate()[1]}")
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the training steps
+    return process
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        _, err = process.communicate(timeout=HANG_GUARD_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the run did not stop after the signal")
+    return process.returncode, err
+
+
+@pytest.mark.parametrize(
+    ("signum", "workers"),
+    [(signal.SIGTERM, None), (signal.SIGINT, None), (signal.SIGINT, "1")],
+    ids=["sigterm", "sigint", "sigint-one-worker"],
+)
+def test_a_signal_stops_the_command_and_keeps_the_earlier_directory(
+    signum: signal.Signals, workers: str | None, tmp_path: Path
+) -> None:
+    earlier = tmp_path / LAB03
+    earlier.mkdir()
+    (earlier / "README.md").write_text("an earlier run\n")
+    process = start_long_lab(tmp_path, workers)
+    process.send_signal(signum)
+    code, err = finish(process)
+    lines = err.strip().splitlines()
+    assert code == 130, f"exit code {code}; stderr {err!r}"
+    assert len(lines) == 1 and lines[0].startswith("initspec: interrupted"), lines
+    assert signum.name in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LAB03], "something was left beside it"
+    assert [p.name for p in earlier.iterdir()] == ["README.md"]
+    assert (earlier / "README.md").read_text() == "an earlier run\n"
+
+
+def test_a_killed_runs_staging_directory_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    process = start_long_lab(tmp_path)
+    process.kill()
+    process.wait()
+    assert any(p.name.startswith(f".{LAB03}.staging-") for p in tmp_path.iterdir())
+    remove_stale(tmp_path / LAB03)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,283 @@
+"""The ``evidence`` fixture: how a claim test judges its claim and records what it measured.
+
+A claim test measures, then judges each criterion of the claim with one call::
+
+    from initspec.evidence import Evidence, every, at_least, mean_ci
+
+    @pytest.mark.claim("lab01.kaiming-trains")
+    def test_kaiming_trains(runs, evidence: Evidence) -> None:
+        evidence.horizon(steps=1000, document_steps=1000)
+        evidence.check(
+            "last-100-step mean loss",
+            [run.tail_loss for run in runs],          # one value per seed
+            comparison="<", bound=0.05, rule=every(),
+            document="trains as expected ... smooth descent",
+        )
+
+:meth:`Evidence.check` records a :class:`initspec.outcome.Criterion` and returns it when the
+criterion held; when it is not met it raises :class:`ClaimNotMet` (the claim is refuted, or
+conditional where ``spec/known_failures/`` says so), and when the seeds cannot decide it
+:class:`ClaimUndecided` (the claim is inconclusive). Checks run in order and the first one not
+met (or undecided) raises at once: later checks are not run, so put the claim's defining
+criterion first. Checking a name again (as each example of a hypothesis property does) replaces
+its earlier record, so the report shows the last judgement: the failing example where one fails.
+
+Rules (see :mod:`initspec.judge` for the margin): :func:`every` (every seed), :func:`at_least`
+``(k)`` (k of the n seeds), :func:`mean_ci` ``(level=0.95)`` (the mean's two-sided Student t
+interval lies wholly on the claim's side of the bound; undecided while it straddles it;
+:meth:`Evidence.check_seeds` adds seeds until it decides or reaches a cap).
+
+Tiers and seeds: ``pytest --tier quick|document`` (or ``INITSPEC_TIER``) says whether tests run
+the short horizon or the document's own; ``--seed-base N`` shifts every data and weight seed by
+N. Fixtures read them with the session fixtures ``tier`` and ``seed_base``, or with
+:func:`current_tier` and :func:`current_seed_base` where they hold a ``pytest.Config``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from initspec.artifacts import strict
+from initspec.judge import (
+    HELD,
+    NOT_MET,
+    Bound,
+    ClaimNotMet,
+    ClaimUndecided,
+    Rule,
+    Value,
+    at_least,
+    describe,
+    every,
+    judge,
+    mean_ci,
+)
+from initspec.outcome import TIERS, Criterion
+
+__all__ = [
+    "ClaimNotMet",
+    "ClaimUndecided",
+    "Evidence",
+    "Rule",
+    "at_least",
+    "current_seed_base",
+    "current_tier",
+    "every",
+    "mean_ci",
+]
+
+TIER_ENV = "INITSPEC_TIER"
+
+
+def current_tier(config: pytest.Config) -> str:
+    """The run's tier: ``--tier``, else ``$INITSPEC_TIER``, else ``quick``.
+
+    ``quick`` runs every claim at a horizon short enough for every change; ``document`` at the
+    document's own horizon (steps, seeds) where that is longer.
+    """
+    option = config.getoption("initspec_tier", None)
+    if option is not None:
+        return str(option)
+    from_env = os.environ.get(TIER_ENV, "").strip()
+    if not from_env:
+        return TIERS[0]
+    if from_env not in TIERS:
+        raise pytest.UsageError(f"{TIER_ENV}={from_env!r}: expected one of {', '.join(TIERS)}")
+    return from_env
+
+
+def current_seed_base(config: pytest.Config) -> int:
+    """``--seed-base N`` (default 0): added to every data and weight seed the suite uses."""
+    return int(config.getoption("initspec_seed_base", 0) or 0)
+
+
+class Evidence:
+    """What a claim test measured and how it judged its claim; the ``evidence`` fixture."""
+
+    def __init__(
+        self, artifact_dir: Path, reports_dir: Path, *, tier: str = "quick", seed_base: int = 0
+    ) -> None:
+        self.figures: dict[str, Any] = {}
+        self.criteria: list[Criterion] = []
+        self.seeds_run = 0
+        self.seeds_held = 0
+        self.condition_text: str | None = None
+        self.artifacts: list[str] = []
+        self.tier = tier
+        self.seed_base = seed_base
+        self.steps: int | None = None
+        self.document_steps: int | None = None
+        self._seeds_given = False
+        self._artifact_dir = artifact_dir
+        self._reports_dir = reports_dir
+
+    # -- judging --------------------------------------------------------------------------
+
+    def check(
+        self,
+        name: str,
+        measured: Value | Sequence[Value],
+        *,
+        bound: Bound,
+        comparison: str,
+        rule: Rule | None = None,
+        document: str | None = None,
+        unit: str | None = None,
+    ) -> Criterion:
+        """Judge one criterion of the claim; return it if it held, else raise.
+
+        ``measured``: one value per seed (a list), or one value for an exact claim; ``None`` or
+        NaN for a seed that produced no number (it does not satisfy any comparison).
+        ``comparison``: ``"<"``, ``"<="``, ``">"``, ``">="``, ``"=="`` or ``"in"``; ``bound``: a
+        number, ``[low, high]`` for ``"in"`` (both ends included), or ``True`` / ``False`` for a
+        property per seed with ``"=="``. ``rule``: :func:`every` (the default), :func:`at_least`
+        ``(k)`` or :func:`mean_ci` ``(level)``. ``document``: the document's words that the bound
+        interprets. ``unit``: the values' unit, for the report.
+
+        Records the criterion (name, rule, bound, comparison, measured, held k of n, outcome,
+        margin, t interval). Raises :class:`ClaimNotMet` when it is not met and
+        :class:`ClaimUndecided` when the rule cannot decide (a ``mean_ci`` interval that
+        straddles the bound), both with the message "expected ...; measured ...; held k of n".
+        Bad arguments (an unknown comparison, ``at_least(k)`` with fewer than k values, ...)
+        raise ``ValueError``: the claim gets ``error``.
+        """
+        __tracebackhide__ = True  # a failure points at the test's line, not here
+        criterion = judge(
+            name,
+            measured,
+            bound=bound,
+            comparison=comparison,
+            rule=rule or every(),
+            document=document,
+            unit=unit,
+        )
+        return self._judged(criterion)
+
+    def check_all(
+        self,
+        name: str,
+        flags: Sequence[bool],
+        *,
+        rule: Rule | None = None,
+        document: str | None = None,
+    ) -> Criterion:
+        """A property per seed: ``check(name, flags, comparison="==", bound=True, rule=rule)``.
+
+        The default rule, :func:`every`, needs every flag true; ``at_least(k)`` needs k of them.
+        """
+        __tracebackhide__ = True  # a failure points at the test's line, not here
+        values = [bool(flag) for flag in flags]
+        return self.check(
+            name, values, bound=True, comparison="==", rule=rule or every(), document=document
+        )
+
+    def check_seeds(
+        self,
+        name: str,
+        measure: Callable[[int], float],
+        *,
+        seeds: Sequence[int],
+        cap: int,
+        bound: Bound,
+        comparison: str,
+        rule: Rule | None = None,
+        document: str | None = None,
+        unit: str | None = None,
+    ) -> Criterion:
+        """Measure seeds one after another until the criterion is decided or ``cap`` seeds ran.
+
+        ``seeds`` are the suite's own seed numbers (e.g. ``range(3)``); ``measure`` is called
+        with each shifted by ``--seed-base`` and returns that seed's value. While the rule
+        cannot decide (only :func:`mean_ci`, the default here, can be undecided), the next seed
+        (one above the largest so far) is measured, up to ``cap`` seeds in all. Then it judges
+        as :meth:`check` does: undecided at the cap raises :class:`ClaimUndecided`. The seeds
+        actually measured are recorded as the figure ``seeds_measured[name]``.
+        """
+        __tracebackhide__ = True  # a failure points at the test's line, not here
+        chosen = list(seeds)
+        if not chosen or len(set(chosen)) != len(chosen):
+            raise ValueError(f"criterion {name!r}: seeds must be distinct and not empty")
+        if cap < len(chosen):
+            raise ValueError(f"criterion {name!r}: cap {cap} is below the {len(chosen)} seeds")
+        rule = rule or mean_ci()
+        values: list[Value] = [measure(self.seed_base + seed) for seed in chosen]
+        while True:
+            criterion = judge(
+                name,
+                values,
+                bound=bound,
+                comparison=comparison,
+                rule=rule,
+                document=document,
+                unit=unit,
+            )
+            if criterion.outcome != "undecided" or len(chosen) >= cap:
+                break
+            chosen.append(max(chosen) + 1)
+            values.append(measure(self.seed_base + chosen[-1]))
+        measured = dict(self.figures.get("seeds_measured", {}))
+        measured[name] = [self.seed_base + seed for seed in chosen]
+        self.figures["seeds_measured"] = measured
+        return self._judged(criterion)
+
+    def _judged(self, criterion: Criterion) -> Criterion:
+        __tracebackhide__ = True
+        self.criteria = [c for c in self.criteria if c.name != criterion.name] + [criterion]
+        if criterion.outcome == HELD:
+            return criterion
+        if criterion.outcome == NOT_MET:
+            raise ClaimNotMet(describe(criterion), criterion)
+        raise ClaimUndecided(describe(criterion), criterion)
+
+    # -- what else the test measured ------------------------------------------------------
+
+    def record(self, **figures: Any) -> None:
+        """Record measured figures beside the criteria (JSON-able values; NaN becomes null)."""
+        self.figures.update(strict(figures))
+
+    def horizon(self, *, steps: int | None, document_steps: int | None = None) -> None:
+        """How long this test trained (``steps``) and the document's own horizon for the claim."""
+        self.steps, self.document_steps = steps, document_steps
+
+    def seeds(self, run: int, held: int) -> None:
+        """Record that the claim was judged over ``run`` seeds and held in ``held``.
+
+        Tests that judge with :meth:`check` need not call it: with one criterion over several
+        seeds the count is read from it.
+        """
+        if not 0 <= held <= run:
+            raise ValueError(f"held ({held}) must lie in [0, run={run}]")
+        self.seeds_run, self.seeds_held, self._seeds_given = run, held, True
+
+    def counted_seeds(self) -> tuple[int, int]:
+        """(run, held): as given to :meth:`seeds`, else from the only criterion if it judged
+        several seeds, else (0, 0) (the report reads each criterion's own count)."""
+        if self._seeds_given:
+            return self.seeds_run, self.seeds_held
+        if len(self.criteria) == 1 and self.criteria[0].run > 1:
+            return self.criteria[0].run, self.criteria[0].held
+        return 0, 0
+
+    def condition(self, text: str) -> None:
+        """Name the unstated condition under which the claim does hold (verdict conditional)."""
+        self.condition_text = text
+
+    @property
+    def artifact_dir(self) -> Path:
+        """A directory of this test's own (no two tests share one), created on first use."""
+        self._artifact_dir.mkdir(parents=True, exist_ok=True)
+        return self._artifact_dir
+
+    def artifact(self, path: Path) -> Path:
+        """Register a file the test wrote, so the report links to it."""
+        path = Path(path).resolve()
+        try:
+            self.artifacts.append(path.relative_to(self._reports_dir.resolve()).as_posix())
+        except ValueError:
+            self.artifacts.append(str(path))
+        return path
