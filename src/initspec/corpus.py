@@ -1,9 +1,15 @@
 """The character-level corpus: names, a vocabulary with "." as token 0, context windows.
 
-The packaged corpus is the US census list of first names that the ``names`` package ships
-(female and male lists together, deduplicated): first names are what the lecture's model
-reads, and the letters a-z plus the end token give the lecture's V = 27. A user's own file
-(one name a line) is cleaned as the blog cleans its bird names.
+Two corpora ship with initspec, chosen by name:
+
+- ``lecture`` (the default): the lecture notes' own names file, 32,033 lowercase first names
+  (letters a-z, V = 27 with the end token), from the makemore repository (MIT license, shipped
+  beside it as ``corpora/lecture_names.LICENSE``); the names come from the US Social Security
+  Administration's public lists. The lecture's printed numbers were measured on it.
+- ``census``: the US census first names that the ``names`` package ships (female and male lists
+  together, deduplicated; 5,163 names, V = 27).
+
+A user's own file (one name a line) is cleaned as the blog cleans its bird names.
 """
 
 from __future__ import annotations
@@ -20,12 +26,21 @@ import torch
 from initspec.data import Dataset
 
 END = "."
-CORPUS_FILES = ("dist.female.first", "dist.male.first")
-CORPUS_DESCRIPTION = (
-    "US census first names (1990), female and male lists of the `names` package "
-    "(dist.female.first + dist.male.first), lowercased and deduplicated: first names as "
-    "in the lecture's names file, letters a-z, V = 27 with the end token"
-)
+CENSUS_FILES = ("dist.female.first", "dist.male.first")
+LECTURE_FILE = "lecture_names.txt"
+DEFAULT_CORPUS = "lecture"
+# The packaged corpora by name, with what a report says of each.
+CORPORA: dict[str, str] = {
+    "lecture": (
+        "the lecture's names file (makemore's names.txt, 32,033 first names, MIT license): "
+        "letters a-z, V = 27 with the end token"
+    ),
+    "census": (
+        "US census first names (1990), female and male lists of the `names` package "
+        "(dist.female.first + dist.male.first), lowercased and deduplicated; V = 27"
+    ),
+}
+CORPUS_DESCRIPTION = CORPORA[DEFAULT_CORPUS]
 
 
 def clean_name(raw: str) -> str:
@@ -36,24 +51,33 @@ def clean_name(raw: str) -> str:
     return re.sub(r"[^a-z_]", "", text).strip("_")
 
 
-def _packaged_names() -> list[str]:
+@functools.lru_cache(maxsize=2)
+def _packaged_names(corpus: str) -> tuple[str, ...]:
+    if corpus == "lecture":
+        text = importlib.resources.files("initspec.corpora").joinpath(LECTURE_FILE)
+        cleaned = (clean_name(line) for line in text.read_text(encoding="utf-8").splitlines())
+        return tuple(name for name in cleaned if name)
     root = importlib.resources.files("names")
     found: set[str] = set()
-    for filename in CORPUS_FILES:
+    for filename in CENSUS_FILES:
         for line in root.joinpath(filename).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 found.add(clean_name(line.split()[0]))
     found.discard("")
-    return sorted(found)
+    return tuple(sorted(found))
 
 
-def load_names(path: Path | None = None) -> list[str]:
-    """The packaged first names (None), or a user's file of one name a line, cleaned.
+def load_names(path: Path | str | None = None) -> list[str]:
+    """Names, cleaned: a packaged corpus by name (None: the lecture's), or a user's file of one
+    name a line.
 
-    Raises ValueError with one line for a missing, unreadable or empty file.
+    Raises ValueError with one line for an unknown corpus name or a missing, unreadable or
+    empty file.
     """
     if path is None:
-        return _packaged_names()
+        path = DEFAULT_CORPUS
+    if isinstance(path, str) and path in CORPORA:
+        return list(_packaged_names(path))
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"corpus file {path} does not exist or is not a file")
@@ -150,8 +174,8 @@ def char_splits(names: list[str], vocab: Vocabulary, context: int = 3, seed: int
 
 
 @functools.lru_cache(maxsize=4)
-def default_splits(seed: int = 0) -> tuple[Vocabulary, CharSplits]:
-    """The packaged corpus's vocabulary and context-3 splits (cached: tests share them)."""
-    names = load_names()
+def default_splits(seed: int = 0, corpus: str = DEFAULT_CORPUS) -> tuple[Vocabulary, CharSplits]:
+    """A packaged corpus's vocabulary and context-3 splits (cached: tests share them)."""
+    names = load_names(corpus)
     vocab = Vocabulary.from_names(names)
     return vocab, char_splits(names, vocab, context=3, seed=seed)
