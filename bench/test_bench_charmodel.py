@@ -1,4 +1,5 @@
-"""Training steps per second of the character models, with and without diagnostics.
+"""Training steps per second of the character models: with and without diagnostics, and
+seeds stacked into one model.
 
 The char models are small, so a step is mostly Python and dispatch overhead; the diagnostics'
 hooks add to that overhead while attached and must add nothing once detached. Each benchmark
@@ -17,11 +18,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.charmodel import build_char_mlp, build_deep_char_mlp
+from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
 from initspec.corpus import default_splits
 from initspec.data import batch_order
 from initspec.diagnostics import Diagnostics, hook_count
 from initspec.parallel import side_by_side
+from initspec.stacked import StackedCharMLP, batch_orders, member_losses, sgd_step
+from initspec.train import make_optimizer
 
 STEPS = 50
 LR = 0.075
@@ -64,3 +67,54 @@ def test_bench_char_training_step(benchmark, model_name: str, variant: str) -> N
     benchmark.extra_info["steps_per_round"] = STEPS
     benchmark.extra_info["steps_per_s"] = STEPS / benchmark.stats.stats.mean
     benchmark.extra_info["torch_threads"] = 1
+
+
+# Seeds at the price of one: one model's step against SEEDS models stacked into one
+# (initspec.stacked), each on its own batches. The ratio of their round times is the cost of
+# SEEDS seeds in units of one seed's.
+STACKED_SEEDS = 8
+SEED_ROUNDS = 15
+
+
+@pytest.mark.parametrize("seeds", [1, STACKED_SEEDS], ids=["one-seed", f"stacked-{STACKED_SEEDS}"])
+def test_bench_char_seeds(benchmark, seeds: int) -> None:
+    vocab, splits = default_splits()
+    x, y = splits.train.x, splits.train.y
+    configs = [blog_config(STEPS, lr=LR, data_seed=seed) for seed in range(seeds)]
+    if seeds == 1:  # initspec.train.train's step on one model
+        model = build_char_mlp(vocab.size, init="hidden-fix", seed=0)
+        optimizer = make_optimizer(model, configs[0])
+        order = batch_order(len(splits.train), 32, STEPS, seed=0)
+
+        def steps() -> None:
+            for index in order:
+                loss = F.cross_entropy(model(x[index]), y[index])
+                loss.item()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()  # type: ignore[no-untyped-call]
+                optimizer.step()
+
+    else:  # initspec.stacked.train_stacked's step on the stacked models
+        models = [build_char_mlp(vocab.size, init="hidden-fix", seed=s) for s in range(seeds)]
+        stacked = StackedCharMLP(models)
+        orders, _ = batch_orders(len(splits.train), configs)
+
+        def steps() -> None:
+            for index in orders:
+                losses = member_losses(stacked(x[index]), y[index])
+                losses.tolist()
+                for param in stacked.parameters():
+                    param.grad = None
+                losses.sum().backward()  # type: ignore[no-untyped-call]
+                sgd_step(stacked, LR)
+
+    side_by_side(
+        [lambda: benchmark.pedantic(steps, rounds=SEED_ROUNDS, iterations=1, warmup_rounds=1)], 1
+    )
+    benchmark.extra_info.update(
+        seeds=seeds,
+        steps_per_round=STEPS,
+        ms_per_step=1000 * benchmark.stats.stats.mean / STEPS,
+        ms_per_step_best_round=1000 * benchmark.stats.stats.min / STEPS,
+        torch_threads=1,
+    )

@@ -11,16 +11,15 @@ batches, so lab 02 reads these runs instead of training them again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
 from initspec.pytest_plugin import computed_once
 from initspec.threads import single_thread
-
-# Training claims at the lab's 12-layer setup are judged over this many seeds.
-LAB01_SEEDS = tuple(range(5))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,11 +29,49 @@ def one_torch_thread() -> Iterator[None]:
         yield
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How one training setup runs in this tier: the steps it trains, the document's own
+    steps, and its data seeds (the suite's seed numbers with ``--seed-base`` added)."""
+
+    steps: int
+    document_steps: int
+    seeds: tuple[int, ...]
+
+
+# Lab 01's weight seeds per tier. Every lab 01 setup trains the document's 1000 steps in both
+# tiers (AblationConfig's defaults are the lab's setup). The lab's own setup is judged over
+# five seeds in both; the pitfalls (other depths, other learning rates, U[-0.05, 0.05]) over
+# three in the quick tier and five in the document tier.
+LAB01_SEEDS = {
+    "lab": {"quick": 5, "document": 5},
+    "pitfalls": {"quick": 3, "document": 5},
+}
+
+
 @pytest.fixture(scope="session")
-def lab_ablations(tmp_path_factory: pytest.TempPathFactory) -> list[Ablation]:
-    """Lab 01's setup (12 layers, 1000 steps, lr 1e-3), once per seed in LAB01_SEEDS."""
+def lab01_plans(tier: str, seed_base: int) -> dict[str, Plan]:
+    """Lab 01's plans, ``"lab"`` and ``"pitfalls"``, for the run's tier and seed base."""
+    return {
+        setup: Plan(
+            steps=DEFAULTS.steps,
+            document_steps=DEFAULTS.steps,
+            seeds=tuple(seed_base + seed for seed in range(count[tier])),
+        )
+        for setup, count in LAB01_SEEDS.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def lab_ablations(
+    tmp_path_factory: pytest.TempPathFactory, lab01_plans: dict[str, Plan]
+) -> list[Ablation]:
+    """Lab 01's setup (12 layers, lr 1e-3) for the steps of its plan, once per data seed of the
+    plan (``ablation.seed``: seed_base + 0, 1, ...)."""
+    plan = lab01_plans["lab"]
+    config = dataclasses.replace(DEFAULTS, steps=plan.steps)
     return computed_once(
         tmp_path_factory,
         "lab01-lab",
-        lambda: run_ablations([(DEFAULTS, seed) for seed in LAB01_SEEDS]),
+        lambda: run_ablations([(config, seed) for seed in plan.seeds]),
     )

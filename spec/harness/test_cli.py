@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from initspec.claims import CLAIMS
 from initspec.cli import main
+from initspec.report import write_report
 
 LAB01_FILES = {"train.py", "losses.json", "loss_curves.png", "manifest.json", "README.md"}
 TINY = ["--steps", "5", "--depth", "3", "--width", "16", "--quiet"]
@@ -120,3 +122,23 @@ def test_train_py_regenerates_the_directory(
     first = (tmp_path / "first" / "10-init-matters" / "losses.json").read_bytes()
     second = (tmp_path / "second" / "10-init-matters" / "losses.json").read_bytes()
     assert first == second, "train.py did not reproduce the run it came from"
+
+
+def test_no_arguments_print_the_usage_and_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: initspec") and "initspec lab KEY" in err and "--help" in err
+
+
+def test_claims_lists_each_claims_latest_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["claims", "--reports", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(CLAIMS) + 1 and "claims.json is missing" in lines[-1]
+    write_report(tmp_path, [], "2026-01-01T00:00:00+00:00", commit="abc")
+    assert run_cli(["claims", "--reports", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first = next(iter(CLAIMS.values()))
+    assert len(lines) == len(CLAIMS)
+    assert lines[0].split()[:2] == [first.id, "not-run"]

@@ -1,142 +1,205 @@
 """Lab 01 away from its setup: twice the depth (Block D, question 4), shallow nets, bad lrs.
 
-Judged over 3 weight seeds each; the 12-layer runs they compare with come from the shared fixture.
+Each setup is the lab's with one thing changed, trained for the document's 1000 steps over the
+tier's pitfall seeds (spec/lab01/conftest.py); the 12-layer runs they compare with come from
+the shared fixture, paired by data seed. Rules: each pitfall says what the runs do ("all three
+diverge", "all three train fine"), so every criterion is judged on every seed.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
-from criteria import LOW_LOSS, first_mean, last_mean
+from criteria import (
+    DEEP_DEPTH,
+    LR_DROPPED,
+    LR_FAR_TOO_HIGH,
+    SHALLOW_DEPTH,
+    drop,
+    finals,
+    trained_for,
+)
 
-from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
-from initspec.pytest_plugin import Evidence
-
-# "Uniform fails harder, Xavier flattens further, Kaiming still trains" (question 4): Kaiming
-# "trains" at 24 layers as at 12: its mean loss over the last 100 steps is below LOW_LOSS.
-# "All three curves train fine. Your depth is too shallow": a shallow net of 3 Linear layers
-# (two hidden). "Trains" here: a last-100 mean loss below half of chance, no NaN.
-SHALLOW_DEPTH = 3
-TRAINS_BELOW = 0.5 * math.log(2)
-# "All three curves diverge. Your LR is too high. Drop to 1e-4": a learning rate far too high
-# is 10 (10^4 times the lab's 1e-3); diverging means the loss goes NaN.
-LR_FAR_TOO_HIGH = 10.0
-LR_DROPPED = 1e-4
-PITFALL_SEEDS = (0, 1, 2)
+from initspec.evidence import Evidence
+from initspec.experiments.init_ablation import Ablation
+from initspec.phrases import exploded, trains, trains_level
 
 
-def drop(losses: list[float | None]) -> float:
-    """How far the loss came down: first-100 mean minus last-100 mean (0 for a NaN run)."""
-    head, tail = first_mean(losses), last_mean(losses)
-    return 0.0 if math.isinf(tail) or math.isinf(head) else head - tail
+def paired(lab: list[Ablation], other: list[Ablation]) -> list[tuple[Ablation, Ablation]]:
+    """(the lab's ablation, the other setup's) for every data seed the other setup trained."""
+    by_seed = {ablation.seed: ablation for ablation in lab}
+    return [(by_seed[ablation.seed], ablation) for ablation in other]
+
+
+def difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
 
 
 @pytest.mark.claim("lab01.depth-24")
 def test_doubling_the_depth_as_predicted(
     lab_ablations: list[Ablation], deep_ablations: list[Ablation], evidence: Evidence
 ) -> None:
-    shallow = {a.seed: a for a in lab_ablations}
-    rows = []
-    for deep in deep_ablations:
-        base = shallow[deep.seed]
-        u12, u24 = base.runs["uniform"], deep.runs["uniform"]
-        rows.append(
-            {
-                "seed": deep.seed,
-                "uniform_nan_step_12": u12.first_nan_step,
-                "uniform_nan_step_24": u24.first_nan_step,
-                "uniform_initial_loss_12": u12.result.losses[0],
-                "uniform_initial_loss_24": u24.result.losses[0],
-                "xavier_drop_12": drop(base.runs["xavier"].result.losses),
-                "xavier_drop_24": drop(deep.runs["xavier"].result.losses),
-                "xavier_last_100_24": last_mean(deep.runs["xavier"].result.losses),
-                "kaiming_last_100_24": last_mean(deep.runs["kaiming"].result.losses),
-            }
-        )
-    evidence.record(per_seed=rows, steps=DEFAULTS.steps, depth=24)
-
-    def harder(row: dict[str, float | None]) -> bool:
-        n12, n24 = row["uniform_nan_step_12"], row["uniform_nan_step_24"]
-        return n24 is not None and (n12 is None or n24 <= n12)
-
-    held = [
-        harder(row)
-        and row["xavier_drop_24"] < row["xavier_drop_12"]
-        and row["kaiming_last_100_24"] < LOW_LOSS
-        for row in rows
+    """ "Uniform fails harder, Xavier flattens further, Kaiming still trains" at 24 layers."""
+    pairs = paired(lab_ablations, deep_ablations)
+    chance = deep_ablations[0].chance
+    u12 = [base.runs["uniform"] for base, _ in pairs]
+    u24 = [deep.runs["uniform"] for _, deep in pairs]
+    nan_earlier = [
+        difference(deep.first_nan_step, base.first_nan_step)
+        for base, deep in zip(u12, u24, strict=True)
     ]
-    evidence.seeds(run=len(held), held=sum(held))
-    assert all(held), (
-        "expected at 24 layers: uniform NaN no later than at 12, Xavier's loss dropping less "
-        f"than at 12, Kaiming's last-100 mean below {LOW_LOSS}; measured {rows}"
+    # How many times larger the first loss is at 24 layers: the size of the forward blow-up.
+    first_loss_growth = [
+        None
+        if base.result.losses[0] is None or deep.result.losses[0] is None
+        else math.log10(deep.result.losses[0] / base.result.losses[0])
+        for base, deep in zip(u12, u24, strict=True)
+    ]
+    flattens = [
+        difference(drop(base.runs["xavier"].result.losses), drop(deep.runs["xavier"].result.losses))
+        for base, deep in pairs
+    ]
+    kaiming_24 = finals(deep_ablations, "kaiming")
+    trained_for(evidence, lab_ablations, deep_ablations)
+    evidence.record(
+        depth=DEEP_DEPTH,
+        seeds=[deep.seed for _, deep in pairs],
+        uniform_first_nan_step_12=[run.first_nan_step for run in u12],
+        uniform_first_nan_step_24=[run.first_nan_step for run in u24],
+        uniform_first_loss_12=[run.result.losses[0] for run in u12],
+        uniform_first_loss_24=[run.result.losses[0] for run in u24],
+        xavier_drop_12=[drop(base.runs["xavier"].result.losses) for base, _ in pairs],
+        xavier_drop_24=[drop(deep.runs["xavier"].result.losses) for _, deep in pairs],
+        xavier_final_loss_24=finals(deep_ablations, "xavier"),
+        kaiming_final_loss_24=kaiming_24,
+    )
+    doc = (
+        "if you increased the depth from 12 to 24 layers, how would each of the three curves "
+        "change?"
+    )
+    evidence.check_all(
+        "uniform hits NaN at 24 layers",
+        [exploded(run.result.losses) for run in u24],
+        document=doc,
+    )
+    evidence.check(
+        "uniform's first NaN step at 24 layers minus at 12 (no later)",
+        nan_earlier,
+        comparison="<=",
+        bound=0.0,
+        unit="steps",
+        document=doc,
+    )
+    evidence.check(
+        "log10 of uniform's first loss at 24 layers over at 12 (a larger blow-up)",
+        first_loss_growth,
+        comparison=">",
+        bound=0.0,
+        document=doc,
+    )
+    evidence.check(
+        "Xavier's drop (first window minus final) at 12 layers minus at 24: flattens further",
+        flattens,
+        comparison=">",
+        bound=0.0,
+        unit="nats",
+        document=doc,
+    )
+    evidence.check(
+        "Kaiming's final loss at 24 layers: trains",
+        kaiming_24,
+        comparison="<=",
+        bound=trains_level(chance),
+        unit="nats",
+        document=doc,
     )
 
 
-@pytest.fixture(scope="module")
-def shallow_ablations() -> list[Ablation]:
-    config = dataclasses.replace(DEFAULTS, depth=SHALLOW_DEPTH)
-    return run_ablations([(config, seed) for seed in PITFALL_SEEDS])
+def worst_final(ablation: Ablation) -> float | None:
+    """The highest final loss of the ablation's runs; None if one hit NaN."""
+    values = [finals([ablation], init)[0] for init in ablation.runs]
+    finite = [value for value in values if value is not None]
+    return max(finite) if len(finite) == len(values) else None
 
 
 @pytest.mark.claim("lab01.shallow-all-train")
 def test_at_shallow_depth_all_three_train(
     shallow_ablations: list[Ablation], lab_ablations: list[Ablation], evidence: Evidence
 ) -> None:
-    shallow = [
-        {init: last_mean(run.result.losses) for init, run in a.runs.items()}
-        for a in shallow_ablations
-    ]
-    deep = [
-        {init: last_mean(run.result.losses) for init, run in a.runs.items()} for a in lab_ablations
-    ]
+    chance = shallow_ablations[0].chance
+    shallow_worst = [worst_final(ablation) for ablation in shallow_ablations]
+    trained_for(evidence, shallow_ablations, lab_ablations)
     evidence.record(
-        last_100_mean_depth_3=shallow,
-        last_100_mean_depth_12=deep,
-        steps=DEFAULTS.steps,
         depth=SHALLOW_DEPTH,
+        final_loss_shallow={
+            init: finals(shallow_ablations, init) for init in ("uniform", "xavier", "kaiming")
+        },
+        final_loss_12_layers={
+            init: finals(lab_ablations, init) for init in ("uniform", "xavier", "kaiming")
+        },
     )
-    held = [all(value < TRAINS_BELOW for value in row.values()) for row in shallow]
-    evidence.seeds(run=len(held), held=sum(held))
-    assert all(held), (
-        f"expected every init to reach a last-100 mean below {TRAINS_BELOW:.3f} at depth "
-        f"{SHALLOW_DEPTH}; measured {shallow}"
+    evidence.check(
+        f"the highest final loss of the three inits at {SHALLOW_DEPTH} layers: trains",
+        shallow_worst,
+        comparison="<=",
+        bound=trains_level(chance),
+        unit="nats",
+        document="All three curves train fine. Your depth is too shallow.",
     )
-    separated = [not all(value < TRAINS_BELOW for value in row.values()) for row in deep]
-    assert all(separated), f"expected the 12-layer runs not all to train; measured {deep}"
+    evidence.check_all(
+        "at the lab's 12 layers not all three train",
+        [
+            not all(trains(finals([ablation], init)[0], chance) for init in ablation.runs)
+            for ablation in lab_ablations
+        ],
+        document="Your depth is too shallow. Crank to 24 layers.",
+    )
 
 
 @pytest.mark.claim("lab01.lr-too-high")
-def test_a_far_too_high_lr_makes_all_three_diverge(evidence: Evidence) -> None:
-    config = dataclasses.replace(DEFAULTS, lr=LR_FAR_TOO_HIGH)
-    nan_steps = [
-        {init: run.first_nan_step for init, run in ablation.runs.items()}
-        for ablation in run_ablations([(config, seed) for seed in PITFALL_SEEDS])
-    ]
-    evidence.record(first_nan_step=nan_steps, lr=LR_FAR_TOO_HIGH, steps=DEFAULTS.steps)
-    held = [all(step is not None for step in row.values()) for row in nan_steps]
-    evidence.seeds(run=len(held), held=sum(held))
-    assert all(held), f"expected every init to hit NaN at lr {LR_FAR_TOO_HIGH}; got {nan_steps}"
-
-
-@pytest.mark.claim("lab01.lr-too-high")
-def test_dropping_the_lr_to_1e_4_stops_divergence(evidence: Evidence) -> None:
-    config = dataclasses.replace(DEFAULTS, lr=LR_DROPPED)
-    runs = [a.runs for a in run_ablations([(config, seed) for seed in PITFALL_SEEDS])]
-    nan_steps = [{init: run.first_nan_step for init, run in row.items()} for row in runs]
-    finals = [{init: run.final_loss for init, run in row.items()} for row in runs]
+def test_a_far_too_high_lr_makes_all_three_diverge(
+    high_lr_ablations: list[Ablation], evidence: Evidence
+) -> None:
+    trained_for(evidence, high_lr_ablations)
     evidence.record(
-        first_nan_step=nan_steps, final_loss=finals, lr=LR_DROPPED, steps=DEFAULTS.steps
+        lr=LR_FAR_TOO_HIGH,
+        first_nan_step=[
+            {init: run.first_nan_step for init, run in a.runs.items()} for a in high_lr_ablations
+        ],
     )
-    stable = {init: sum(row[init] is None for row in nan_steps) for init in DEFAULTS.inits}
-    if all(stable[init] == len(runs) for init in ("xavier", "kaiming")) and stable["uniform"] < len(
-        runs
-    ):
-        evidence.condition(
-            "for Xavier and Kaiming only: uniform init still hits NaN at lr 1e-4, since its "
-            "blow-up is in the forward pass at step 0, before any learning rate acts"
-        )
-    held = [all(step is None for step in row.values()) for row in nan_steps]
-    evidence.seeds(run=len(held), held=sum(held))
-    assert all(held), f"expected no init to hit NaN at lr {LR_DROPPED}; got {nan_steps}"
+    evidence.check_all(
+        f"every init hits NaN at lr {LR_FAR_TOO_HIGH:g}",
+        [all(exploded(run.result.losses) for run in a.runs.values()) for a in high_lr_ablations],
+        document="All three curves diverge. Your LR is too high.",
+    )
+
+
+@pytest.mark.claim("lab01.lr-too-high")
+def test_dropping_the_lr_to_1e_4_stops_divergence(
+    dropped_lr_ablations: list[Ablation], evidence: Evidence
+) -> None:
+    """Judged in the lab's setup: every init, uniform U[-0.5, 0.5] included, at lr 1e-4."""
+    runs = [a.runs for a in dropped_lr_ablations]
+    diverged = {init: [exploded(row[init].result.losses) for row in runs] for init in runs[0]}
+    stopped = [not diverged["xavier"][i] and not diverged["kaiming"][i] for i in range(len(runs))]
+    trained_for(evidence, dropped_lr_ablations)
+    evidence.record(
+        lr=LR_DROPPED,
+        first_nan_step={init: [row[init].first_nan_step for row in runs] for init in runs[0]},
+        final_loss={init: finals(dropped_lr_ablations, init) for init in runs[0]},
+        holds_when=(
+            f"for Xavier and Kaiming init: neither hits NaN at lr {LR_DROPPED:g} on "
+            f"{sum(stopped)} of {len(stopped)} seeds, while uniform does on "
+            f"{sum(diverged['uniform'])} of {len(stopped)}"
+        ),
+    )
+    document = "All three curves diverge. Your LR is too high. Drop to 1e-4 and re-try."
+    evidence.check_all(
+        f"Xavier and Kaiming: no NaN at lr {LR_DROPPED:g}", stopped, document=document
+    )
+    evidence.check_all(
+        f"every init, uniform included: no NaN at lr {LR_DROPPED:g}",
+        [not any(diverged[init][i] for init in diverged) for i in range(len(runs))],
+        document=document,
+    )

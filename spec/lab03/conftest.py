@@ -1,68 +1,152 @@
-"""Lab 03 fixtures: every 50-block training setup, over three weight seeds, trained once per
-session; all their runs train side by side (one thread each, see initspec.parallel).
+"""Lab 03 fixtures: every training setup of the lab and of its pitfalls, trained once per
+session over several weight seeds; all the session's runs train side by side (one thread each,
+see initspec.parallel).
 
-The spec tier trains fewer steps than the lab's 1000, never fewer than a claim's own horizon:
-"~50 steps then plateau" and "below 1e-7 within ~100 steps" are judged on 150 steps. Under
-pytest-xdist the first worker to need the runs trains them and leaves a pickle for the others.
+What a tier trains, in one place (:func:`lab03_plans`):
+
+- document tier: the lab's own run, 1000 steps (lab 01's, which lab 03 keeps: "same optimizer
+  config"), for every setup, the 100-block question included, over five weight seeds;
+- quick tier: 150 steps at 50 blocks over three weight seeds: the horizon of the claims about
+  the first steps ("decreases for ~50 steps, then plateaus", "below 1e-7 within ~100 steps");
+  the 100-block run trains 60 steps (it costs twice a 50-block step). Claims about the whole
+  run (its final loss, "throughout") are judged there at fewer steps than the document's, and
+  their tests say so: every test records its steps and the document's.
+
+Seeds: the data (and batch order) seed is seed_base; the weight seeds are seed_base + 1, 2, ...
+Every setup of one weight seed starts from that seed (the document's "same seed" for both
+runs) and sees the same batches. Under pytest-xdist the first worker to need the runs trains
+them and leaves a pickle for the others.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 
+from initspec.claims import CLAIMS
 from initspec.data import toy_data
-from initspec.experiments.residual_depth import DeepRun, train_variant
+from initspec.evidence import Evidence, current_seed_base, current_tier
+from initspec.experiments.residual_depth import DeepRun, ResidualDepthConfig, train_variant
 from initspec.parallel import side_by_side
 from initspec.pytest_plugin import computed_once
 
-WEIGHT_SEEDS = (1, 2, 3)  # the same weight seed for both variants of a pair; data seed 0
-STEPS = 150  # the claims' horizons: ~50 steps to the plateau, ~100 steps to vanish
-DEPTH_100_STEPS = 60  # question 4 compares the first 60 steps of 50 and 100 blocks
+# The document's horizon: the lab's run, as many steps as lab 01's.
+DOCUMENT_STEPS = ResidualDepthConfig().steps
+QUICK_STEPS = 150  # the first-steps claims: "~50 steps, then plateaus" (a window after it)
+QUICK_STEPS_100_BLOCKS = 60  # a 100-block step costs two 50-block steps
+WEIGHT_SEEDS = {"quick": (1, 2, 3), "document": (1, 2, 3, 4, 5)}
+DEPTH_100 = int(CLAIMS["lab03.depth-100"].value("depth"))  # "at 100 layers"
 
-# setup name -> (steps, options for initspec.blocks.BlockConfig)
-SETUPS: dict[str, tuple[int, dict[str, Any]]] = {
-    "plain": (STEPS, {"residual": False}),
-    "residual": (STEPS, {"residual": True}),
-    "plain-100": (DEPTH_100_STEPS, {"residual": False, "depth": 100}),
-    "pre-chain": (STEPS, {"residual": False, "norm": "pre-chain"}),
-    "small-scale": (STEPS, {"residual": True, "inner_scale": 0.1}),
-}
+# Each setup: options for initspec.blocks.BlockConfig (the defaults are the document's setup).
+SETUPS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        "plain": {"residual": False},
+        "residual": {"residual": True},
+        # Block F, question 4: "What would happen at 100 layers without residuals?"
+        "plain-100": {"residual": False, "depth": DEPTH_100},
+        # Pitfall: "Pre-LN before the entire chain (not per-block)".
+        "pre-chain": {"residual": False, "norm": "pre-chain"},
+        # Pitfall: "Reduce the inner-block init scale": a tenth of the default.
+        "small-scale": {"residual": True, "inner_scale": 0.1},
+    }
+)
 
 
-def train_setups() -> dict[str, list[DeepRun]]:
-    data = toy_data(0)
-    keys = [(name, seed) for name in SETUPS for seed in WEIGHT_SEEDS]
+@dataclass(frozen=True)
+class Plan:
+    """How one setup trains in this tier: its steps, the document's steps, its weight seeds
+    (``--seed-base`` added) and its data seed."""
+
+    options: Mapping[str, Any]
+    steps: int
+    document_steps: int
+    seeds: tuple[int, ...]
+    data_seed: int
+
+    def record(self, evidence: Evidence) -> None:
+        """Record the horizon of a test that judges these runs."""
+        evidence.horizon(steps=self.steps, document_steps=self.document_steps)
+
+
+@dataclass(frozen=True)
+class Runs:
+    """One setup's runs, one per weight seed, with the plan they trained to."""
+
+    plan: Plan
+    runs: tuple[DeepRun, ...]
+
+
+def plans(tier: str, seed_base: int) -> dict[str, Plan]:
+    """Every setup's plan in ``tier`` ("quick" or "document")."""
+    quick = tier == "quick"
+
+    def steps(name: str) -> int:
+        if not quick:
+            return DOCUMENT_STEPS
+        return QUICK_STEPS_100_BLOCKS if name == "plain-100" else QUICK_STEPS
+
+    seeds = tuple(seed_base + seed for seed in WEIGHT_SEEDS[tier])
+    return {
+        name: Plan(options, steps(name), DOCUMENT_STEPS, seeds, seed_base)
+        for name, options in SETUPS.items()
+    }
+
+
+def train_plans(chosen: dict[str, Plan]) -> dict[str, tuple[DeepRun, ...]]:
+    """Train every plan's runs side by side, the longest jobs first (they bound the wall time)."""
+    keys = [(name, seed) for name, plan in chosen.items() for seed in plan.seeds]
+    cost = {name: plan.steps * plan.options.get("depth", 50) for name, plan in chosen.items()}
+    keys.sort(key=lambda key: -cost[key[0]])
+    data_seed = next(iter(chosen.values())).data_seed
+    data = toy_data(data_seed)
     jobs = [
-        functools.partial(train_variant, seed, SETUPS[name][0], data=data, **SETUPS[name][1])
+        functools.partial(
+            train_variant,
+            seed,
+            chosen[name].steps,
+            data=data,
+            data_seed=data_seed,
+            **chosen[name].options,
+        )
         for name, seed in keys
     ]
-    runs: dict[str, list[DeepRun]] = {name: [] for name in SETUPS}
-    for (name, _), run in zip(keys, side_by_side(jobs), strict=True):
-        runs[name].append(run)
-    return runs
+    trained = dict(zip(keys, side_by_side(jobs), strict=True))
+    return {
+        name: tuple(trained[name, seed] for seed in plan.seeds) for name, plan in chosen.items()
+    }
 
 
 @pytest.fixture(scope="session")
-def deep_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[DeepRun]]:
-    """Every setup in SETUPS, once per weight seed."""
-    return computed_once(tmp_path_factory, "lab03-setups", train_setups)
+def lab03_plans(pytestconfig: pytest.Config) -> dict[str, Plan]:
+    """Every lab 03 setup's plan for this run's tier and seed base."""
+    return plans(current_tier(pytestconfig), current_seed_base(pytestconfig))
+
+
+@pytest.fixture(scope="session")
+def deep_runs(
+    tmp_path_factory: pytest.TempPathFactory, lab03_plans: dict[str, Plan]
+) -> dict[str, Runs]:
+    """Every setup in SETUPS, once per weight seed of its plan."""
+    trained = computed_once(tmp_path_factory, "lab03-setups", lambda: train_plans(lab03_plans))
+    return {name: Runs(lab03_plans[name], trained[name]) for name in lab03_plans}
 
 
 def _fixture(name: str) -> Any:
     @pytest.fixture(scope="session")
-    def runs(deep_runs: dict[str, list[DeepRun]]) -> list[DeepRun]:
+    def runs(deep_runs: dict[str, Runs]) -> Runs:
         return deep_runs[name]
 
-    steps, options = SETUPS[name]
-    runs.__doc__ = f"{name}: {options}, {steps} steps, weight seeds {WEIGHT_SEEDS}"
+    runs.__doc__ = f"{name} ({dict(SETUPS[name])}): its plan and its runs, one per weight seed"
     return runs
 
 
-plain_runs = _fixture("plain")
-residual_runs = _fixture("residual")
-plain_100_runs = _fixture("plain-100")
-pre_chain_runs = _fixture("pre-chain")
-small_scale_runs = _fixture("small-scale")
+plain = _fixture("plain")
+residual = _fixture("residual")
+plain_100 = _fixture("plain-100")
+pre_chain = _fixture("pre-chain")
+small_scale = _fixture("small-scale")

@@ -11,16 +11,23 @@ from initspec.charmodel import build_char_mlp, build_deep_char_mlp, sample
 from initspec.corpus import Vocabulary, char_splits, clean_name, default_splits, load_names
 
 
-def test_packaged_corpus_is_census_first_names_over_a_to_z() -> None:
+def test_default_corpus_is_the_lecture_names_file_over_a_to_z() -> None:
     names = load_names()
     vocab = Vocabulary.from_names(names)
-    assert len(names) == len(set(names)) > 5000, f"expected ~5,000 unique names, got {len(names)}"
+    assert len(names) == 32_033, f"expected the lecture's 32,033 names, got {len(names):,}"
     assert (
         vocab.size == 27
         and vocab.itos[0] == "."
         and vocab.itos[1:] == tuple("abcdefghijklmnopqrstuvwxyz")
     ), f"expected '.' + a-z, got {vocab.itos}"
+    assert names[:3] == ["emma", "olivia", "ava"], f"the file's first names: {names[:3]}"
+
+
+def test_census_first_names_stay_available_by_name() -> None:
+    names = load_names("census")
+    assert len(names) == len(set(names)) == 5_163, f"expected 5,163 unique, got {len(names):,}"
     assert {"mary", "james"} <= set(names)
+    assert Vocabulary.from_names(names).size == 27
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.corpus import default_splits
+from initspec.claims import CLAIMS
+from initspec.corpus import CharSplits, Vocabulary
 from initspec.data import toy_data
 from initspec.diagnostics import (
     Diagnostics,
@@ -35,26 +36,34 @@ from initspec.diagnostics_plots import (
     plot_saturation_map,
     plot_update_ratios,
 )
+from initspec.evidence import Evidence
 from initspec.experiments.char_diagnostics import gain_snapshot
 from initspec.models import build_mlp
 
-SEEDS = (0, 1, 2)
+SMALL = CLAIMS["blog.gain-too-small"].value("gain")
+LARGE = CLAIMS["blog.gain-too-large"].value("gain")
+FIVE_THIRDS = CLAIMS["blog.gain-five-thirds"].value("gain")
+SEEDS = tuple(range(10))  # one forward and backward pass at init each: cheap in every tier
 
 # (gain, batchnorm) -> the problems the diagnostics must report, and those they must not.
 FLAG_CASES = {
-    "gain-0.5": (0.5, False, {"activations shrink", "gradients vanish"}, {"saturated"}),
-    "gain-3.0": (3.0, False, {"saturated"}, {"activations shrink"}),
-    "gain-5/3+batchnorm": (5 / 3, True, set(), {"saturated", "activations shrink"}),
+    "gain-0.5": (SMALL, False, {"activations shrink", "gradients vanish"}, {"saturated"}),
+    "gain-3.0": (LARGE, False, {"saturated"}, {"activations shrink"}),
+    "gain-5/3+batchnorm": (FIVE_THIRDS, True, set(), {"saturated", "activations shrink"}),
 }
 
 
 @pytest.mark.claim("lecture.diagnostics")
 @pytest.mark.parametrize("case", list(FLAG_CASES), ids=list(FLAG_CASES))
-def test_diagnostics_flag_the_problem_layers(case: str, evidence) -> None:
+def test_diagnostics_flag_the_problem_layers(
+    case: str, seed_base: int, char_data: tuple[Vocabulary, CharSplits], evidence: Evidence
+) -> None:
+    """The post's 5-layer tanh models at init, every seed: the diagnostics report the problems
+    the case has and none of those it has not."""
     gain, batchnorm, expected, absent = FLAG_CASES[case]
-    vocab, splits = default_splits()
-    per_seed, held = [], 0
-    for seed in SEEDS:
+    vocab, splits = char_data
+    per_seed, flags = [], []
+    for seed in (seed_base + s for s in SEEDS):
         snap = gain_snapshot(vocab, splits, gain=gain, batchnorm=batchnorm, seed=seed)
         findings = find_problems(snap.stats)
         problems = {finding.problem for finding in findings}
@@ -68,10 +77,13 @@ def test_diagnostics_flag_the_problem_layers(case: str, evidence) -> None:
                 "grad_data_ratios": snap.grad_data,
             }
         )
-        held += expected <= problems and not (absent & problems)
+        flags.append(expected <= problems and not (absent & problems))
     evidence.record(per_seed=per_seed, expected=sorted(expected), absent=sorted(absent))
-    evidence.seeds(run=len(SEEDS), held=held)
-    assert held == len(SEEDS), f"expected {expected} and none of {absent}; got {per_seed}"
+    evidence.check_all(
+        f"reports {sorted(expected)} and none of {sorted(absent)}",
+        flags,
+        document="Visibility into where gradients vanish or explode",
+    )
 
 
 def conv_net() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
@@ -162,7 +174,11 @@ def forward_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict
 
 @pytest.mark.claim("lecture.diagnostics")
 @pytest.mark.parametrize("name", list(USER_MODELS), ids=list(USER_MODELS))
-def test_diagnostics_work_on_any_module_and_detach_completely(name: str, evidence) -> None:
+def test_diagnostics_work_on_any_module_and_detach_completely(
+    name: str, evidence: Evidence
+) -> None:
+    """Any nn.Module: every activation output recorded with its gradient, the model's outputs
+    and gradients unchanged while attached and after detach, and no hook left behind."""
     build, recorded = USER_MODELS[name]
     model, x, y = build()
     reference = forward_backward(model, x, y)
@@ -180,24 +196,50 @@ def test_diagnostics_work_on_any_module_and_detach_completely(name: str, evidenc
         hooks_after_detach=hook_count(model),
         layers=[layer.as_dict() for layer in stats],
     )
-    assert len(stats) == recorded, f"expected {recorded} activation outputs, got {len(stats)}"
-    assert all(layer.grad_std is not None for layer in stats), "a layer got no gradient"
-    assert all(math.isfinite(layer.std) for layer in stats)
-    assert hooks_attached == watched + 1, "one hook per watched module and one on the model"
-    assert hook_count(model) == 0, "detach left hooks behind"
-    for key, value in reference.items():
-        assert torch.equal(value, observed[key]), f"diagnostics changed {key}"
-        assert torch.equal(value, after[key]), f"detached diagnostics changed {key}"
-    assert all(diag.outputs[k] is v for k, v in before.items()), "detached hooks still recorded"
+    assert all(math.isfinite(layer.std) for layer in stats), "a statistic is not finite"
+    document = "Easy recording of forward activations ... Access to backward gradients"
+    evidence.check(
+        "activation outputs recorded",
+        len(stats),
+        comparison="==",
+        bound=recorded,
+        document=document,
+    )
+    evidence.check(
+        "every recorded layer got its gradient",
+        all(layer.grad_std is not None for layer in stats),
+        comparison="==",
+        bound=True,
+        document=document,
+    )
+    evidence.check(
+        "outputs and gradients unchanged while attached",
+        all(torch.equal(value, observed[key]) for key, value in reference.items()),
+        comparison="==",
+        bound=True,
+    )
+    evidence.check(
+        "outputs and gradients unchanged after detach",
+        all(torch.equal(value, after[key]) for key, value in reference.items()),
+        comparison="==",
+        bound=True,
+    )
+    evidence.check("hooks left after detach", hook_count(model), comparison="==", bound=0)
+    evidence.check(
+        "detached hooks record nothing",
+        all(diag.outputs[k] is v for k, v in before.items()),
+        comparison="==",
+        bound=True,
+    )
 
 
 @pytest.mark.claim("lecture.diagnostics")
-def test_detach_removes_every_hook_even_after_an_error() -> None:
+def test_detach_removes_every_hook_even_after_an_error(evidence: Evidence) -> None:
     model, x, y = lab01_mlp()
     with pytest.raises(RuntimeError, match="boom"), Diagnostics(model):
-        assert hook_count(model) == 12
+        assert hook_count(model) == 12, "one hook per ReLU and one on the model"
         raise RuntimeError("boom")
-    assert hook_count(model) == 0
+    hooks_after_error = hook_count(model)
     diag = Diagnostics(model).attach()
     with pytest.raises(RuntimeError, match="already attached"):
         diag.attach()
@@ -205,13 +247,25 @@ def test_detach_removes_every_hook_even_after_an_error() -> None:
     diag.detach()
     diag.grads.clear()
     loss.backward()  # type: ignore[no-untyped-call]
-    assert hook_count(model) == 0 and not diag.grads, "a gradient hook outlived detach"
     with pytest.raises(ValueError, match="no module of the watched types"):
         Diagnostics(nn.Linear(3, 3)).attach()
+    evidence.check(
+        "hooks left after an error inside the with block",
+        hooks_after_error,
+        comparison="==",
+        bound=0,
+    )
+    evidence.check(
+        "hooks left, and gradients recorded, after a backward pass that follows detach",
+        hook_count(model) + len(diag.grads),
+        comparison="==",
+        bound=0,
+    )
 
 
 @pytest.mark.claim("lecture.diagnostics")
-def test_dead_relu_units_and_saturated_tanh_units_are_counted(evidence) -> None:
+def test_dead_relu_units_are_counted_and_flagged(evidence: Evidence) -> None:
+    """Eight ReLU units of the lab-01 MLP's first layer never fire: 8/256 dead, and flagged."""
     model, x, y = lab01_mlp()
     linear = model[0]
     assert isinstance(linear, nn.Linear)
@@ -221,31 +275,60 @@ def test_dead_relu_units_and_saturated_tanh_units_are_counted(evidence) -> None:
         forward_backward(model, x, y)
         first = diag.layer_stats()[0]
         problems = find_problems(diag.layer_stats())
-    evidence.record(dead_fraction=first.dead_fraction, findings=[p.as_dict() for p in problems])
-    assert first.dead_fraction == pytest.approx(8 / 256), f"expected 8/256 dead, {first}"
-    assert any(p.problem == "dead units" and p.layer == first.name for p in problems)
+    evidence.record(findings=[p.as_dict() for p in problems])
+    document = "Visibility into ... detection of dead neurons"
+    evidence.check(
+        "dead fraction of the first layer",
+        first.dead_fraction,
+        comparison="==",
+        bound=8 / 256,
+        document=document,
+    )
+    evidence.check(
+        "the first layer is reported with dead units",
+        any(p.problem == "dead units" and p.layer == first.name for p in problems),
+        comparison="==",
+        bound=True,
+        document=document,
+    )
 
 
 @pytest.mark.claim("lecture.diagnostics")
-def test_update_ratio_is_the_post_formula_and_the_real_sgd_update(evidence) -> None:
+def test_update_ratio_is_the_post_formula_and_the_real_sgd_update(evidence: Evidence) -> None:
+    """update_ratios is log10(lr * std(grad) / std(param)) per weight, and plain SGD's step
+    moves each weight by exactly that share of its spread."""
     model, x, y = lab01_mlp()
     lr = 0.05
     forward_backward(model, x, y)
     predicted = update_ratios(model, lr)
+    formula_gaps = []
     for name, p in weight_parameters(model):
         assert p.grad is not None
         formula = math.log10(lr * float(p.grad.std()) / float(p.detach().std()))
-        assert predicted[name] == pytest.approx(formula, abs=1e-6)
+        formula_gaps.append(abs(predicted[name] - formula))
     before = {name: p.detach().clone() for name, p in weight_parameters(model)}
     torch.optim.SGD(model.parameters(), lr=lr).step()
     measured = measured_update_ratios(before, model)
-    gaps = {name: abs(measured[name] - predicted[name]) for name in predicted}
+    gaps = [abs(measured[name] - predicted[name]) for name in predicted]
     evidence.record(predicted=predicted, measured=measured)
-    assert max(gaps.values()) < 1e-4, f"plain SGD's update should match the formula: {gaps}"
+    evidence.check(
+        "largest gap to log10(lr * std(grad) / std(param))",
+        max(formula_gaps),
+        comparison="<",
+        bound=1e-6,
+        document="gradient-to-parameter ratios",
+    )
+    evidence.check(
+        "largest gap between the ratio and SGD's measured update (log10)",
+        max(gaps),
+        comparison="<",
+        bound=1e-4,
+    )
 
 
 @pytest.mark.claim("lecture.diagnostics")
-def test_figures_are_byte_stable(tmp_path: Path) -> None:
+def test_figures_are_byte_stable(tmp_path: Path, evidence: Evidence) -> None:
+    """The four diagnostic figures, drawn twice from the same data, are the same PNG bytes."""
     model, x, y = conv_net()
     with Diagnostics(model) as diag:
         forward_backward(model, x, y)
@@ -265,4 +348,11 @@ def test_figures_are_byte_stable(tmp_path: Path) -> None:
         return [path.read_bytes() for path in paths]
 
     first, second = draw(tmp_path / "one"), draw(tmp_path / "two")
-    assert first == second and all(data.startswith(b"\x89PNG") for data in first)
+    assert all(data.startswith(b"\x89PNG") for data in first), "a figure is not a PNG"
+    evidence.check(
+        "the four figures drawn twice are the same bytes",
+        first == second,
+        comparison="==",
+        bound=True,
+        document="Per-layer histograms of activations and gradients",
+    )

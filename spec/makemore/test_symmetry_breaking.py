@@ -1,93 +1,96 @@
 """Exactly-zero output weights: do they stall symmetry breaking?
 
 With W2 = 0 and b2 = 0 the hidden layer gets exactly zero gradient at step 0 (dL/dh = W2^T
-dL/dlogits), but W2 itself gets dL/dW2 = dL/dlogits h^T, which differs per hidden unit as
-long as the hidden activations differ. So a zero output layer may only delay learning by a
-step. The lecture's statement is tested as written (zero W2 stalls compared with small W2);
-the case where it does stall (a zero hidden layer as well) is measured beside it.
+dL/dlogits), but W2 itself gets dL/dW2 = dL/dlogits h^T, which differs per output token (the
+targets differ) and per hidden unit (the hidden activations differ). So a zero output layer may
+only delay learning by a step. The lecture's statement is tested as written, in its setup (the
+output layer of the MLP, over a random hidden layer): the shared runs of ``char_runs`` with
+exactly-zero output weights against the same draws with small ones (the post's hidden fix,
+W2 x 0.1: inside the lecture's 0.01-0.1), same split and batches. The setup where zero weights
+do stall (the hidden weights zero as well, so h = tanh(0) = 0) is measured beside it.
 """
 
 from __future__ import annotations
-
-import statistics
 
 import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.charmodel import blog_config, build_char_mlp
-from initspec.train import train
+from initspec.charmodel import CharMLP
+from initspec.evidence import Evidence
 
-STEPS = 300
-STALL_MARGIN = 0.05  # nats of final loss by which "stalled" must trail the small-weight run
-# case -> (output weight scale, zero the hidden layer too); hidden: W1 x 0.1, b1 = 0
-CASES = {"small": (0.01, False), "zero": (0.0, False), "all-zero": (0.0, True)}
+# "stall symmetry breaking": a stalled run ends behind the run from small nonzero weights, by
+# more than half a tenth of a nat of final validation loss.
+STALL_MARGIN = 0.05
+SMALL, ZERO, ALL_ZERO = "hidden-fix", "zero-output", "zero-output-and-hidden"
+BATCH = 32  # the post's batch: the step-0 gradients are read on the first 32 windows
 
 
-@pytest.fixture(scope="module")
-def runs(char_data, char_setup) -> dict[str, list[dict[str, float]]]:
-    vocab, splits = char_data
-    x, y = splits.train.x[:32], splits.train.y[:32]
-    results: dict[str, list[dict[str, float]]] = {}
-    for case, (scale, zero_hidden) in CASES.items():
-        results[case] = []
-        for seed in char_setup.seeds:
-            model = build_char_mlp(vocab.size, init="hidden-fix", seed=seed)
-            with torch.no_grad():
-                model.output.weight.mul_(scale / 0.1)
-                if zero_hidden:
-                    model.hidden.weight.zero_()
-            F.cross_entropy(model(x), y).backward()  # type: ignore[no-untyped-call]
-            hidden_grad = model.hidden.weight.grad.abs().max().item()  # type: ignore[union-attr]
-            output_grad = model.output.weight.grad.abs().max().item()  # type: ignore[union-attr]
-            model.zero_grad(set_to_none=True)
-            result = train(model, splits.as_dataset(), blog_config(STEPS, data_seed=seed))
-            losses = result.finite_losses
-            results[case].append(
-                {
-                    "step0_hidden_grad_max": hidden_grad,
-                    "step0_output_grad_max": output_grad,
-                    "loss_steps_0_10": statistics.mean(losses[:10]),
-                    "loss_last_50": statistics.mean(losses[-50:]),
-                    "val_loss": result.val_loss if result.val_loss is not None else 99.0,
-                    "output_weight_rank": float(torch.linalg.matrix_rank(model.output.weight)),
-                }
-            )
-    return results
+def step0_gradients(model: CharMLP, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """The largest absolute gradient of the hidden and output weights at the first step."""
+    F.cross_entropy(model(x), y).backward()  # type: ignore[no-untyped-call]
+    hidden, output = model.hidden.weight.grad, model.output.weight.grad
+    assert hidden is not None and output is not None, "no gradient reached the weights"
+    return {"hidden": hidden.abs().max().item(), "output": output.abs().max().item()}
+
+
+def behind(runs: dict, case: str, seed: int) -> float | None:
+    """How far ``case``'s final validation loss trails the small-weights run's (None: NaN)."""
+    small, other = runs[SMALL, seed].val_loss, runs[case, seed].val_loss
+    return None if small is None or other is None else other - small
 
 
 @pytest.mark.claim("lecture.symmetry-breaking")
-def test_exactly_zero_output_weights_stall_learning(runs, char_setup, corpus, evidence) -> None:
-    small, zero, all_zero = runs["small"], runs["zero"], runs["all-zero"]
-    stalled = [
-        z["val_loss"] > s["val_loss"] + STALL_MARGIN for s, z in zip(small, zero, strict=True)
-    ]
+def test_exactly_zero_output_weights_stall_learning(
+    char_runs, char_setup, char_variants, char_data, seed_splits, corpus, evidence: Evidence
+) -> None:
+    vocab_size, seeds = char_data[0].size, char_setup.seeds
+    step0 = {
+        case: [
+            step0_gradients(
+                char_variants[case](vocab_size, seed),
+                seed_splits[seed].train.x[:BATCH],
+                seed_splits[seed].train.y[:BATCH],
+            )
+            for seed in seeds
+        ]
+        for case in (ZERO, ALL_ZERO)
+    }
+    rank = {
+        case: [
+            float(torch.linalg.matrix_rank(char_runs[case, s].model.output.weight)) for s in seeds
+        ]
+        for case in (SMALL, ZERO, ALL_ZERO)
+    }
+    zero_behind = [behind(char_runs, ZERO, seed) for seed in seeds]
+    all_zero_behind = [behind(char_runs, ALL_ZERO, seed) for seed in seeds]
+    evidence.horizon(steps=char_setup.steps, document_steps=char_setup.document_steps)
     evidence.record(
         **corpus,
-        steps=STEPS,
-        stall_margin=STALL_MARGIN,
-        val_small_w2=[r["val_loss"] for r in small],
-        val_zero_w2=[r["val_loss"] for r in zero],
-        val_zero_w2_and_w1=[r["val_loss"] for r in all_zero],
-        step0_hidden_grad_zero_w2=[r["step0_hidden_grad_max"] for r in zero],
-        step0_output_grad_zero_w2=[r["step0_output_grad_max"] for r in zero],
-        output_rank_zero_w2=[r["output_weight_rank"] for r in zero],
-        output_rank_all_zero=[r["output_weight_rank"] for r in all_zero],
+        small_weights="W2 x 0.1, b2 = 0 over the hidden fix (W1 x 0.1, b1 = 0)",
+        val_small_w2=[char_runs[SMALL, s].val_loss for s in seeds],
+        val_zero_w2=[char_runs[ZERO, s].val_loss for s in seeds],
+        val_zero_w2_and_w1=[char_runs[ALL_ZERO, s].val_loss for s in seeds],
+        step0_hidden_grad_zero_w2=[g["hidden"] for g in step0[ZERO]],
+        step0_output_grad_zero_w2=[g["output"] for g in step0[ZERO]],
+        step0_output_grad_zero_w2_and_w1=[g["output"] for g in step0[ALL_ZERO]],
+        output_rank_after_training={case: ranks for case, ranks in rank.items()},
     )
-    evidence.seeds(run=len(char_setup.seeds), held=sum(stalled))
-    # The case where zero weights do stall: the hidden layer zero as well (h = tanh(0) = 0).
-    all_zero_stalls = all(
-        a["val_loss"] > s["val_loss"] + STALL_MARGIN and a["output_weight_rank"] == 0
-        for s, a in zip(small, all_zero, strict=True)
-    )
-    if all_zero_stalls:
-        evidence.condition(
-            "only when the hidden layer is zero too: then h = 0, W2 gets no gradient and stays "
-            "0, and the model can learn only the output bias (the unigram loss); zero output "
-            "weights over a random hidden layer cost one step and train like small ones"
+    stalled = [gap for gap in all_zero_behind if gap is not None and gap > STALL_MARGIN]
+    if len(stalled) == len(seeds) and max(rank[ALL_ZERO]) == 0:
+        evidence.record(
+            holds_when=(
+                "the hidden weights are zero too: then h = 0, W2 gets no gradient and stays 0 "
+                "(rank 0 after training), and the run ends "
+                f"{min(stalled):.2f}-{max(stalled):.2f} nats behind the small-W2 run"
+            )
         )
-    assert all(stalled), (
-        f"expected exactly-zero output weights to trail small (x 0.01) ones by > {STALL_MARGIN} "
-        f"in val loss after {STEPS} steps; small {[r['val_loss'] for r in small]}, zero "
-        f"{[r['val_loss'] for r in zero]}"
+    evidence.check(
+        "final validation loss of the zero-W2 run minus the small-W2 run's",
+        zero_behind,
+        comparison=">",
+        bound=STALL_MARGIN,  # what zero weights do to a run: every seed
+        document="Keep small nonzero random weights (avoid exact zeroing) so symmetry breaking "
+        "remains possible",
+        unit="nats",
     )

@@ -1,30 +1,56 @@
-"""Fixtures of the mechanics specs: the lecture's BatchNorm model, trained once."""
+"""Fixtures of the mechanics specs: the lecture's BatchNorm model, trained once per seed.
+
+The tier's :class:`~.cases.Plan` gives the steps and seeds; every seed (the names' split and
+batch order, and each model's weights) is shifted by ``--seed-base``.
+"""
 
 from __future__ import annotations
+
+import functools
 
 import pytest
 
 from initspec.charmodel import build_char_mlp
 from initspec.corpus import default_splits
-from initspec.train import train
+from initspec.data import Dataset
+from initspec.evidence import current_seed_base, current_tier
+from initspec.parallel import side_by_side
+from initspec.pytest_plugin import computed_once
 
 from .cases import (
-    CHAR_BN_CONFIG,
-    CHAR_BN_SEEDS,
+    CHAR_BN_PLANS,
     CharBatchNormRuns,
     TrainedCharBatchNorm,
+    train_post_schedule,
 )
 
 
+def train_char_batchnorm(
+    vocab_size: int, data: Dataset, steps: int, seed: int, data_seed: int
+) -> TrainedCharBatchNorm:
+    """The post's hidden-fix character MLP with BatchNorm, trained ``steps`` of its schedule."""
+    model = build_char_mlp(vocab_size, init="hidden-fix", batchnorm=True, seed=seed)
+    initial_weight = model.hidden.weight.detach().clone()
+    initial_bias = model.hidden.bias.detach().clone()
+    result = train_post_schedule(model, data, steps, data_seed)
+    return TrainedCharBatchNorm(seed, model, result, initial_weight, initial_bias)
+
+
 @pytest.fixture(scope="session")
-def char_batchnorm_runs() -> CharBatchNormRuns:
-    """The character MLP with BatchNorm, trained once per seed for every test that reads it."""
-    vocab, splits = default_splits(seed=0)
+def char_batchnorm_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> CharBatchNormRuns:
+    """The character MLP with BatchNorm, each weight seed of the tier's plan, side by side."""
+    plan = CHAR_BN_PLANS[current_tier(request.config)]
+    seed_base = current_seed_base(request.config)
+    vocab, splits = default_splits(seed=seed_base)
     data = splits.as_dataset()
-    runs = []
-    for seed in CHAR_BN_SEEDS:
-        model = build_char_mlp(vocab.size, init="hidden-fix", batchnorm=True, seed=seed)
-        initial_bias = model.hidden.bias.detach().clone()
-        result = train(model, data, CHAR_BN_CONFIG)
-        runs.append(TrainedCharBatchNorm(seed, model, result, initial_bias))
-    return CharBatchNormRuns(data, vocab.size, runs)
+    jobs = [
+        functools.partial(
+            train_char_batchnorm, vocab.size, data, plan.steps, seed_base + s, seed_base
+        )
+        for s in plan.seeds
+    ]
+    key = f"mechanics-char-bn-{plan.steps}-{seed_base}-{len(plan.seeds)}"
+    runs = computed_once(tmp_path_factory, key, lambda: side_by_side(jobs))
+    return CharBatchNormRuns(plan, data, vocab.size, runs)

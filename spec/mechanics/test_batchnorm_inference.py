@@ -8,6 +8,7 @@ a calibration pass over the whole training set.
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 import torch
@@ -15,11 +16,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from initspec.charmodel import CharMLP
+from initspec.evidence import mean_ci
 from initspec.norms import BatchNorm1d
 from initspec.pytest_plugin import Evidence
 from initspec.train import evaluate
 
-from .cases import BATCHNORMS, CHAR_BN_CONFIG, CharBatchNormRuns, property_test, record_worst
+from .cases import BATCHNORMS, CharBatchNormRuns, property_test, record_worst
+
+# Float64 identities hold up to rounding; these bounds are rounding's size, not a tolerance
+# for a different formula.
+EMA_RELATIVE_ERROR = 1e-9
+EVAL_FORMULA_ERROR = 1e-12
+
+# "close to a calibration pass over the training set", read two ways (test-only definitions):
+# the running mean lies within a tenth of a (calibrated) standard deviation of the calibrated
+# mean, in the median feature, and the running variance within 10 % of the calibrated one;
+# and the model evaluated with the running statistics has a validation loss within 1 % of the
+# same model evaluated with the calibrated statistics.
+CLOSE_MEAN_IN_STDS = 0.1
+CLOSE_VARIANCE_RATIO = (0.9, 1.1)
+CLOSE_LOSS_FRACTION = 0.01
 
 
 def draw_batches(count: int, batch: int, features: int, seed: int) -> list[torch.Tensor]:
@@ -43,6 +59,7 @@ def draw_batches(count: int, batch: int, features: int, seed: int) -> list[torch
 )
 def test_running_statistics_are_an_ema_kept_outside_the_graph(
     evidence: Evidence,
+    seed_base: int,
     impl: str,
     count: int,
     batch: int,
@@ -53,7 +70,8 @@ def test_running_statistics_are_an_ema_kept_outside_the_graph(
     bn = BATCHNORMS[impl](features, momentum=momentum).double().train()
     mean = torch.zeros(features, dtype=torch.float64)
     var = torch.ones(features, dtype=torch.float64)
-    for x in draw_batches(count, batch, features, seed):
+    outside_graph = True
+    for x in draw_batches(count, batch, features, seed_base + seed):
         x.requires_grad_()
         bn(x).sum().backward()  # type: ignore[no-untyped-call]
         detached = x.detach()
@@ -61,15 +79,27 @@ def test_running_statistics_are_an_ema_kept_outside_the_graph(
         var = (1 - momentum) * var + momentum * detached.var(dim=0, unbiased=True)
         for name in ("running_mean", "running_var"):
             buffer = getattr(bn, name)
-            assert not buffer.requires_grad and buffer.grad_fn is None and buffer.grad is None, (
-                f"{name} is part of the autograd graph"
-            )
+            attached = buffer.requires_grad or buffer.grad_fn is not None or buffer.grad is not None
+            outside_graph = outside_graph and not attached
     error = max(
         ((bn.running_mean - mean).abs() / (mean.abs() + 1)).max().item(),
         ((bn.running_var - var).abs() / var).max().item(),
     )
     record_worst(evidence, worst_relative_error_vs_ema=error)
-    assert error <= 1e-9, f"running stats differ from the EMA of batch statistics by {error:.3g}"
+    evidence.check(
+        "running statistics' largest relative difference from the EMA of batch statistics",
+        error,
+        comparison="<=",
+        bound=EMA_RELATIVE_ERROR,
+        document="accumulate online via exponential moving averages ... with a small momentum",
+    )
+    evidence.check(
+        "running statistics outside the autograd graph (no grad, no grad_fn, no requires_grad)",
+        outside_graph,
+        comparison="==",
+        bound=True,
+        document="outside the gradient graph ... so they do not participate in backpropagation",
+    )
 
 
 @pytest.mark.claim("lecture.bn-running-stats")
@@ -77,8 +107,9 @@ def test_running_statistics_are_an_ema_kept_outside_the_graph(
 @property_test
 @given(batch=st.integers(2, 64), features=st.integers(1, 16), seed=st.integers(0, 2**16))
 def test_eval_normalises_single_examples_with_the_running_statistics(
-    evidence: Evidence, impl: str, batch: int, features: int, seed: int
+    evidence: Evidence, seed_base: int, impl: str, batch: int, features: int, seed: int
 ) -> None:
+    seed += seed_base
     bn = BATCHNORMS[impl](features).double().train()
     for x in draw_batches(3, batch, features, seed):
         bn(x)
@@ -98,22 +129,57 @@ def test_eval_normalises_single_examples_with_the_running_statistics(
         worst_error_vs_running_formula=formula_error,
         worst_alone_vs_batch=batch_dependence,
     )
-    assert formula_error <= 1e-12, f"eval output is not the running-stats formula: {formula_error}"
-    assert batch_dependence <= 1e-12, (
-        f"an example alone differs from in a batch by {batch_dependence}"
+    document = "Use the running estimates at evaluation time to normalize single examples"
+    evidence.check(
+        "eval output's largest difference from (x - running_mean) / sqrt(running_var + eps)",
+        formula_error,
+        comparison="<=",
+        bound=EVAL_FORMULA_ERROR,
+        document=document,
     )
-    assert torch.equal(bn(x[:1]), bn(x[:1])), "the same example gave two outputs"
-    assert torch.equal(bn.running_mean, stats[0]) and torch.equal(bn.running_var, stats[1]), (
-        "eval changed the running statistics"
+    evidence.check(
+        "largest difference between an example normalised alone and within its batch",
+        batch_dependence,
+        comparison="<=",
+        bound=EVAL_FORMULA_ERROR,
+        document=document,
+    )
+    evidence.check(
+        "the same example normalised twice gives the same output",
+        bool(torch.equal(bn(x[:1]), bn(x[:1]))),
+        comparison="==",
+        bound=True,
+        document="deterministically",
+    )
+    unchanged = torch.equal(bn.running_mean, stats[0]) and torch.equal(bn.running_var, stats[1])
+    evidence.check(
+        "eval leaves the running statistics unchanged",
+        unchanged,
+        comparison="==",
+        bound=True,
+        document="fixed estimates of per-feature mean and variance",
     )
 
 
 @pytest.mark.claim("lecture.bn-running-stats")
 @pytest.mark.parametrize("impl", BATCHNORMS)
-def test_training_mode_cannot_normalise_a_single_example(impl: str) -> None:
+def test_training_mode_cannot_normalise_a_single_example(evidence: Evidence, impl: str) -> None:
     # Why the running statistics exist: a batch of one has no variance to divide by.
-    with pytest.raises(ValueError, match=r"more than (one|1)"):
-        BATCHNORMS[impl](4).train()(torch.randn(1, 4, generator=torch.Generator().manual_seed(0)))
+    x = torch.randn(1, 4, generator=torch.Generator().manual_seed(0))
+    try:
+        BATCHNORMS[impl](4).train()(x)
+        message = ""
+    except ValueError as error:
+        message = str(error)
+    evidence.record(error_message=message)
+    evidence.check(
+        "a single example in training mode is refused (no batch statistics)",
+        "more than one" in message or "more than 1" in message,
+        comparison="==",
+        bound=True,
+        document="inference on single examples requires fixed estimates of per-feature mean "
+        "and variance",
+    )
 
 
 def calibrated(model: CharMLP, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,15 +194,16 @@ def calibrated(model: CharMLP, x_train: torch.Tensor) -> tuple[torch.Tensor, tor
 def test_running_statistics_are_close_to_a_calibration_pass(
     evidence: Evidence, char_batchnorm_runs: CharBatchNormRuns
 ) -> None:
+    char_batchnorm_runs.horizon(evidence)
     data = char_batchnorm_runs.data
-    mean_gaps, var_ratios, loss_gaps, figures = [], [], [], []
+    mean_gaps, var_ratios, loss_gaps, losses = [], [], [], []
     for run in char_batchnorm_runs.runs:
         bn = run.model.norm
         assert isinstance(bn, BatchNorm1d)
         mean, var = calibrated(run.model, data.x_train)
         # Distance of the running mean from the calibrated one, in calibrated stds.
-        gap = ((bn.running_mean - mean).abs() / var.sqrt()).median().item()
-        ratio = (bn.running_var / var).median().item()
+        mean_gaps.append(((bn.running_mean - mean).abs() / var.sqrt()).median().item())
+        var_ratios.append((bn.running_var / var).median().item())
         running_loss = evaluate(run.model, data)[0]
         calibrated_model = copy.deepcopy(run.model)
         calibrated_bn = calibrated_model.norm
@@ -144,24 +211,47 @@ def test_running_statistics_are_close_to_a_calibration_pass(
         calibrated_bn.running_mean.copy_(mean)
         calibrated_bn.running_var.copy_(var)
         calibrated_loss = evaluate(calibrated_model, data)[0]
-        assert running_loss is not None and calibrated_loss is not None
-        mean_gaps.append(gap)
-        var_ratios.append(ratio)
-        loss_gaps.append(abs(running_loss - calibrated_loss) / calibrated_loss)
-        figures.append({"val_loss_running": running_loss, "val_loss_calibrated": calibrated_loss})
-    held = sum(
-        gap < 0.1 and loss_gap < 0.01 for gap, loss_gap in zip(mean_gaps, loss_gaps, strict=True)
-    )
+        losses.append({"val_loss_running": running_loss, "val_loss_calibrated": calibrated_loss})
+        gap = (
+            math.nan
+            if running_loss is None or calibrated_loss is None
+            else abs(running_loss - calibrated_loss) / calibrated_loss
+        )
+        loss_gaps.append(gap)
     evidence.record(
-        steps=CHAR_BN_CONFIG.steps,
+        weight_seeds=[run.seed for run in char_batchnorm_runs.runs],
         median_mean_gap_in_stds=mean_gaps,
         median_running_over_calibrated_var=var_ratios,
-        val_loss_relative_gap=loss_gaps,
-        val_losses=figures,
-        max_val_loss_relative_gap=max(loss_gaps),
+        val_losses=losses,
     )
-    evidence.seeds(run=len(loss_gaps), held=held)
-    assert held == len(loss_gaps), (
-        f"expected the running statistics within 0.1 std (median) of a calibration pass and the "
-        f"val loss within 1%, measured gaps {mean_gaps} stds and {loss_gaps} relative"
+    # "close" is a typical value against a test-only bound: the mean over seeds decides.
+    document = (
+        "Calibrate by a post-training pass over the training set or accumulate online via "
+        "exponential moving averages"
+    )
+    evidence.check(
+        "running mean's distance from the calibrated mean (median feature)",
+        mean_gaps,
+        comparison="<",
+        bound=CLOSE_MEAN_IN_STDS,
+        rule=mean_ci(),
+        document=document,
+        unit="calibrated stds",
+    )
+    evidence.check(
+        "running variance over the calibrated variance (median feature)",
+        var_ratios,
+        comparison="in",
+        bound=list(CLOSE_VARIANCE_RATIO),
+        rule=mean_ci(),
+        document=document,
+    )
+    evidence.check(
+        "validation loss with the running statistics, relative gap to the calibrated statistics",
+        loss_gaps,
+        comparison="<",
+        bound=CLOSE_LOSS_FRACTION,
+        rule=mean_ci(),
+        document="This design enables one-stage training without a separate calibration pass "
+        "while preserving correct inference behavior.",
     )

@@ -19,6 +19,10 @@ from initspec.pytest_plugin import Evidence
 from .cases import property_test, record_worst
 
 TOLERANCES = {torch.float32: (1e-5, 1e-4), torch.float64: (1e-10, 1e-10)}  # rtol, atol
+MATCHES = (
+    "Batch normalization standardizes layer pre-activations by subtracting the batch mean and "
+    "dividing by the batch standard deviation"
+)
 
 
 def step(bn: nn.Module, x: torch.Tensor, upstream: torch.Tensor) -> list[torch.Tensor]:
@@ -36,6 +40,18 @@ def largest_difference(ours: list[torch.Tensor], theirs: list[torch.Tensor]) -> 
     return max((a - b).abs().max().item() for a, b in zip(ours, theirs, strict=True))
 
 
+def in_tolerances(
+    ours: list[torch.Tensor], theirs: list[torch.Tensor], dtype: torch.dtype
+) -> float:
+    """The largest abs(ours - theirs) / (atol + rtol * abs(theirs)): at most 1 where every
+    element is as close as ``torch.testing.assert_close`` asks."""
+    rtol, atol = TOLERANCES[dtype]
+    return max(
+        ((a - b).abs() / (atol + rtol * b.abs())).max().item()
+        for a, b in zip(ours, theirs, strict=True)
+    )
+
+
 @pytest.mark.claim("lecture.bn-standardises", "lecture.bn-running-stats")
 @pytest.mark.parametrize("dtype", TOLERANCES, ids=["float32", "float64"])
 @property_test
@@ -49,6 +65,7 @@ def largest_difference(ours: list[torch.Tensor], theirs: list[torch.Tensor]) -> 
 )
 def test_initspec_batchnorm_matches_torch_in_train_and_eval(
     evidence: Evidence,
+    seed_base: int,
     dtype: torch.dtype,
     batch: int,
     features: int,
@@ -57,8 +74,7 @@ def test_initspec_batchnorm_matches_torch_in_train_and_eval(
     eps: float,
     seed: int,
 ) -> None:
-    rtol, atol = TOLERANCES[dtype]
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed_base + seed)
 
     def draw(*shape: int, scale: float = 1.0) -> torch.Tensor:
         return torch.randn(*shape, generator=generator, dtype=dtype) * scale
@@ -72,6 +88,7 @@ def test_initspec_batchnorm_matches_torch_in_train_and_eval(
             bn.bias.copy_(beta)
 
     worst = {"train": 0.0, "running": 0.0, "eval": 0.0}
+    scaled = {"train": 0.0, "running": 0.0, "eval": 0.0}
     for mode in ["train"] * steps + ["eval"]:
         x, upstream = (
             draw(batch, features, scale=3) + draw(features, scale=5),
@@ -80,27 +97,55 @@ def test_initspec_batchnorm_matches_torch_in_train_and_eval(
         mine = step(ours.train(mode == "train"), x, upstream)
         reference = step(theirs.train(mode == "train"), x, upstream)
         worst[mode] = max(worst[mode], largest_difference(mine, reference))
-        for a, b in zip(mine, reference, strict=True):
-            torch.testing.assert_close(a, b, rtol=rtol, atol=atol, msg=f"{mode}-mode mismatch")
+        scaled[mode] = max(scaled[mode], in_tolerances(mine, reference, dtype))
         stats = [ours.running_mean, ours.running_var]
         reference_stats = [theirs.running_mean, theirs.running_var]
         worst["running"] = max(worst["running"], largest_difference(stats, reference_stats))
-        for a, b in zip(stats, reference_stats, strict=True):
-            torch.testing.assert_close(a, b, rtol=rtol, atol=atol, msg="running stats mismatch")
+        scaled["running"] = max(scaled["running"], in_tolerances(stats, reference_stats, dtype))
     record_worst(
         evidence,
         **{f"worst_difference_{name}_{str(dtype)[6:]}": value for name, value in worst.items()},
     )
-    assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == steps
+    rtol, atol = TOLERANCES[dtype]
+    for name, what in (
+        ("train", "training-mode outputs and gradients"),
+        ("running", "running statistics"),
+        ("eval", "eval-mode outputs and gradients"),
+    ):
+        evidence.check(
+            f"{what}: largest difference from torch.nn.BatchNorm1d, in units of "
+            f"{atol:g} + {rtol:g} * abs(torch's value)",
+            scaled[name],
+            comparison="<=",
+            bound=1.0,
+            document=MATCHES,
+        )
+    evidence.check(
+        "batches tracked by initspec's layer equal torch's and the training steps",
+        int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == steps,
+        comparison="==",
+        bound=True,
+        document=MATCHES,
+    )
 
 
 @pytest.mark.claim("lecture.bn-running-stats")
-def test_state_dicts_load_across_the_two_implementations() -> None:
+def test_state_dicts_load_across_the_two_implementations(evidence: Evidence) -> None:
     theirs = nn.BatchNorm1d(5)
     theirs(torch.randn(8, 5, generator=torch.Generator().manual_seed(0)))
     ours = BatchNorm1d(5)
     ours.load_state_dict(theirs.state_dict(), strict=True)
     back = nn.BatchNorm1d(5)
     back.load_state_dict(ours.state_dict(), strict=True)
-    for name, value in theirs.state_dict().items():
-        assert torch.equal(back.state_dict()[name], value), f"{name} did not survive the round trip"
+    survived = all(
+        torch.equal(back.state_dict()[name], value) for name, value in theirs.state_dict().items()
+    )
+    evidence.record(state_dict_keys=sorted(theirs.state_dict()))
+    evidence.check(
+        "torch's state dict (gamma, beta, running statistics) survives a round trip through "
+        "initspec's layer",
+        survived,
+        comparison="==",
+        bound=True,
+        document="running mean and running variance",
+    )

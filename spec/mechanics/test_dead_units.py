@@ -1,15 +1,16 @@
 """Dead units: saturated (tanh) or negative (ReLU) for every input, they get no gradient.
 
-Some first-layer units of a 3-layer MLP on the toy task are killed by moving their bias:
-every training input then sends them below zero (ReLU, leaky ReLU, ELU) or into tanh's tail.
-The network is trained, and the dead units' incoming gradient and weights are watched: for
-ReLU and a fully saturated tanh they must stay exactly zero and unchanged; for a tanh just
-past abs(t) = 0.99 the gradient must be near zero and the units must stay saturated; leaky
-ReLU and ELU must pass the dead units a gradient (whether the units revive is recorded).
+Some first-layer units of a 3-layer MLP on the toy task are killed by moving their bias, and
+each is checked to be dead for every training input before training starts: below zero (ReLU,
+leaky ReLU, ELU), or in tanh's tail past abs(t) > 0.99 (what initspec's diagnostics call dead),
+or so deep in it that tanh rounds to exactly 1 in float32. The network is trained, and the dead
+units' incoming gradient and weights are watched. The lecture: they "receive zero gradient and
+become permanently dead"; leaky ReLU and ELU "mitigate" (they pass the units a gradient).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -18,78 +19,101 @@ import torch
 from torch import nn
 
 from initspec.data import Dataset, toy_data
+from initspec.diagnostics import DEAD_THRESHOLD
 from initspec.models import build_mlp, linear_layers
-from initspec.pytest_plugin import Evidence
+from initspec.parallel import side_by_side
+from initspec.pytest_plugin import Evidence, computed_once
 from initspec.train import TrainConfig, train
 
+from .cases import DEAD_UNIT_PLANS, Plan
+
 DEAD = torch.arange(8)  # of the first layer's 64 units
-SEEDS = range(3)
-CONFIG = TrainConfig(steps=300, batch_size=64, lr=1e-2, momentum=0.9)
+WIDTH = 64
+DOCUMENT = (
+    "A neuron that produces saturated outputs for all inputs in the dataset (e.g., always "
+    "tanh ≈ ±1 or ReLU ≤ 0) receives zero gradient and becomes permanently “dead”"
+)
+MITIGATE = "Leaky ReLU / ELU: mitigate but do not fully eliminate the risk of ineffective units."
 
 
 @dataclass(frozen=True)
 class DeadCase:
-    """A nonlinearity and how far past its dead zone every input puts the dead units."""
+    """A nonlinearity, and where the dead units' least dead training input is put."""
 
     name: str
     activation: str
-    # ReLU-like: every pre-activation <= -margin. tanh: every pre-activation >= margin.
-    margin: float
-    # "zero": exactly zero gradient; "near-zero": below 1% of the live units'; "passes".
-    gradient: str
+    # The pre-activation of the least dead input: every other input lies deeper in the zone.
+    placement: float
+    leaks: bool = False  # leaky ReLU and ELU: the lecture's mitigations
+
+    @property
+    def saturates(self) -> bool:
+        return self.activation == "tanh"
 
 
-CASES = [
-    DeadCase("relu-negative", "relu", 1.0, "zero"),
-    # tanh(z) rounds to exactly 1.0 in float32 beyond z ~ 9: the derivative 1 - t^2 is 0.
-    DeadCase("tanh-at-one", "tanh", 10.0, "zero"),
-    # abs(tanh) > 0.99, the blog's saturation threshold: the lecture's "near-zero derivative".
-    DeadCase("tanh-above-0.99", "tanh", math.atanh(0.99), "near-zero"),
-    DeadCase("leaky_relu-negative", "leaky_relu", 1.0, "passes"),
-    DeadCase("elu-negative", "elu", 1.0, "passes"),
-]
+# ReLU-like units: every input at least one unit below zero.
+BELOW_ZERO = -1.0
+# Past the threshold: the least saturated input halfway into the dead zone, counted in 1 - abs(t),
+# so that every input lies strictly inside it.
+PAST_THRESHOLD = math.atanh(1 - (1 - DEAD_THRESHOLD) / 2)
+# tanh(z) rounds to exactly 1.0 in float32 from z of about 9: there 1 - t^2 is exactly 0.
+EXACTLY_ONE = 10.0
+
+RELU = DeadCase("relu-negative", "relu", BELOW_ZERO)
+TANH_EXACT = DeadCase("tanh-exactly-one", "tanh", EXACTLY_ONE)
+TANH_PAST = DeadCase(f"tanh-past-{DEAD_THRESHOLD:g}", "tanh", PAST_THRESHOLD)
+LEAKY = DeadCase("leaky_relu-negative", "leaky_relu", BELOW_ZERO, leaks=True)
+ELU = DeadCase("elu-negative", "elu", BELOW_ZERO, leaks=True)
+CASES = [RELU, TANH_EXACT, TANH_PAST, LEAKY, ELU]
+
+
+def config(plan: Plan, data_seed: int) -> TrainConfig:
+    return TrainConfig(steps=plan.steps, batch_size=64, lr=1e-2, momentum=0.9, data_seed=data_seed)
 
 
 def first_layer_preactivations(model: nn.Module, data: Dataset) -> torch.Tensor:
+    """The dead units' pre-activations, one row per training input."""
     first = linear_layers(model)[0]
     with torch.no_grad():
-        return data.x_train @ first.weight.T + first.bias
+        return (data.x_train @ first.weight.T + first.bias)[:, DEAD]
 
 
 def kill_units(model: nn.Module, data: Dataset, case: DeadCase) -> None:
-    """Shift the dead units' biases so that no training input reaches their live zone."""
-    z = first_layer_preactivations(model, data)[:, DEAD]
+    """Shift the dead units' biases so that the least dead input sits at ``case.placement``."""
+    z = first_layer_preactivations(model, data)
     bias = linear_layers(model)[0].bias
     with torch.no_grad():
-        if case.activation == "tanh":
-            bias[DEAD] += case.margin - z.min(dim=0).values
+        if case.saturates:
+            bias[DEAD] += case.placement - z.min(dim=0).values
         else:
-            bias[DEAD] -= z.max(dim=0).values + case.margin
+            bias[DEAD] += case.placement - z.max(dim=0).values
 
 
-def in_dead_zone(model: nn.Module, data: Dataset, case: DeadCase) -> torch.Tensor:
+def in_dead_zone(z: torch.Tensor, case: DeadCase) -> torch.Tensor:
     """Per training input and dead unit: is the unit outside its live zone?"""
-    z = first_layer_preactivations(model, data)[:, DEAD]
-    if case.activation == "tanh":
-        return torch.tanh(z).abs() > 0.99
+    if case.saturates:
+        return torch.tanh(z).abs() > DEAD_THRESHOLD
     return z <= 0
 
 
 @dataclass(frozen=True)
 class DeadRun:
+    dead_at_start: int  # dead units dead for every training input before training
+    exactly_one_at_start: float  # tanh: fraction of (input, dead unit) with tanh exactly 1
+    least_saturation_start: float  # tanh: the smallest abs(tanh(z)) over inputs and dead units
     dead_grad_max: float  # largest norm of the dead units' incoming weight gradient, any step
-    live_grad_first: float  # the live units' incoming weight gradient norm at step 0
+    grad_ratio: float  # that, per unit, over the live units' per-unit gradient at step 0
     weight_change: float  # largest change of a dead unit's incoming weight or bias
     still_dead: int  # dead units still dead (for every training input) after training
     live_fraction: float  # the largest fraction of training inputs a dead unit is live for
     final_loss: float
 
 
-def train_with_dead_units(case: DeadCase, seed: int) -> DeadRun:
-    data = toy_data(seed=0)
+def train_with_dead_units(case: DeadCase, seed: int, data_seed: int, plan: Plan) -> DeadRun:
+    data = toy_data(seed=data_seed)
     model = build_mlp(
         depth=3,
-        width=64,
+        width=WIDTH,
         in_dim=data.in_dim,
         out_dim=2,
         activation=case.activation,
@@ -97,6 +121,8 @@ def train_with_dead_units(case: DeadCase, seed: int) -> DeadRun:
         init="xavier",
     )
     kill_units(model, data, case)
+    z_start = first_layer_preactivations(model, data)
+    t_start = torch.tanh(z_start).abs()
     first = linear_layers(model)[0]
     before = torch.cat([first.weight[DEAD], first.bias[DEAD, None]], dim=1).detach().clone()
 
@@ -108,12 +134,17 @@ def train_with_dead_units(case: DeadCase, seed: int) -> DeadRun:
         grad = linear_layers(m)[0].weight.grad
         return 0.0 if grad is None else grad[len(DEAD) :].norm().item()
 
-    result = train(model, data, CONFIG, probes={"dead": dead_grad, "live": live_grad})
+    result = train(model, data, config(plan, data_seed), {"dead": dead_grad, "live": live_grad})
     after = torch.cat([first.weight[DEAD], first.bias[DEAD, None]], dim=1).detach()
-    dead_zone = in_dead_zone(model, data, case)
+    dead_zone = in_dead_zone(first_layer_preactivations(model, data), case)
+    dead_grad_max = max(value for _, value in result.probes["dead"])
+    live_per_unit = result.probes["live"][0][1] / math.sqrt(WIDTH - len(DEAD))
     return DeadRun(
-        dead_grad_max=max(value for _, value in result.probes["dead"]),
-        live_grad_first=result.probes["live"][0][1],
+        dead_at_start=int(in_dead_zone(z_start, case).all(dim=0).sum()),
+        exactly_one_at_start=(t_start == 1).float().mean().item(),
+        least_saturation_start=t_start.min().item(),
+        dead_grad_max=dead_grad_max,
+        grad_ratio=dead_grad_max / math.sqrt(len(DEAD)) / live_per_unit,
         weight_change=(after - before).abs().max().item(),
         still_dead=int(dead_zone.all(dim=0).sum()),
         live_fraction=(~dead_zone).float().mean(dim=0).max().item(),
@@ -121,45 +152,150 @@ def train_with_dead_units(case: DeadCase, seed: int) -> DeadRun:
     )
 
 
-@pytest.mark.claim("lecture.dead-neuron-never-recovers")
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_dead_units_get_no_gradient_unless_the_nonlinearity_leaks(
-    evidence: Evidence, case: DeadCase
-) -> None:
-    runs = [train_with_dead_units(case, seed) for seed in SEEDS]
-    ratios = [run.dead_grad_max / run.live_grad_first for run in runs]
-    if case.gradient == "zero":
-        held = [run.dead_grad_max == 0 and run.weight_change == 0 for run in runs]
-    elif case.gradient == "near-zero":
-        held = [ratio < 1e-2 for ratio in ratios]
-    else:
-        held = [run.dead_grad_max > 0 and run.weight_change > 0 for run in runs]
-    if case.gradient != "passes":  # dead units must also stay dead
-        held = [h and run.still_dead == len(DEAD) for h, run in zip(held, runs, strict=True)]
+@dataclass(frozen=True)
+class DeadUnitRuns:
+    plan: Plan
+    seeds: list[int]  # weight seeds, shifted by --seed-base
+    by_case: dict[str, list[DeadRun]]
+
+
+@pytest.fixture(scope="module")
+def dead_unit_runs(
+    tmp_path_factory: pytest.TempPathFactory, tier: str, seed_base: int
+) -> DeadUnitRuns:
+    """Every case, every weight seed of the tier's plan, side by side (data seed: seed_base)."""
+    plan = DEAD_UNIT_PLANS[tier]
+    seeds = [seed_base + seed for seed in plan.seeds]
+    jobs = [
+        functools.partial(train_with_dead_units, case, seed, seed_base, plan)
+        for case in CASES
+        for seed in seeds
+    ]
+    key = f"mechanics-dead-units-{plan.steps}-{'-'.join(map(str, seeds))}"
+    runs = computed_once(tmp_path_factory, key, lambda: side_by_side(jobs))
+    by_case = {
+        case.name: runs[i * len(seeds) : (i + 1) * len(seeds)] for i, case in enumerate(CASES)
+    }
+    return DeadUnitRuns(plan, seeds, by_case)
+
+
+def record_runs(evidence: Evidence, runs: DeadUnitRuns, case: DeadCase) -> list[DeadRun]:
+    """Record the case's figures and horizon; check that its units were dead before training."""
+    evidence.horizon(steps=runs.plan.steps, document_steps=runs.plan.document_steps)
+    case_runs = runs.by_case[case.name]
     evidence.record(
-        steps=CONFIG.steps,
+        weight_seeds=runs.seeds,
         dead_units=len(DEAD),
-        dead_grad_max=[run.dead_grad_max for run in runs],
-        dead_over_live_grad=ratios,
-        dead_weight_change=[run.weight_change for run in runs],
-        still_dead_after_training=[run.still_dead for run in runs],
-        revived=[len(DEAD) - run.still_dead for run in runs],
-        revived_units_largest_live_input_fraction=[run.live_fraction for run in runs],
-        final_loss=[run.final_loss for run in runs],
+        dead_at_start=[run.dead_at_start for run in case_runs],
+        dead_grad_max=[run.dead_grad_max for run in case_runs],
+        dead_over_live_grad_per_unit=[run.grad_ratio for run in case_runs],
+        dead_weight_change=[run.weight_change for run in case_runs],
+        still_dead_after_training=[run.still_dead for run in case_runs],
+        largest_live_input_fraction=[run.live_fraction for run in case_runs],
+        final_loss=[run.final_loss for run in case_runs],
     )
-    evidence.seeds(run=len(runs), held=sum(held))
-    if case.gradient == "near-zero":
-        evidence.condition(
-            "saturation complete in float32 (tanh(z) == ±1 exactly, |z| >~ 9): then the "
-            "gradient is exactly zero and the unit never moves (case tanh-at-one)"
+    if case.saturates:
+        evidence.record(
+            threshold=DEAD_THRESHOLD,
+            least_abs_tanh_at_start=[run.least_saturation_start for run in case_runs],
+            exactly_one_fraction_at_start=[run.exactly_one_at_start for run in case_runs],
         )
-    expectation = {
-        "zero": "exactly zero gradient and unchanged weights, dead throughout",
-        "near-zero": "a gradient below 1% of the live units', dead throughout",
-        "passes": "a non-zero gradient that moves the weights",
-    }[case.gradient]
-    assert all(held), (
-        f"{case.name}: expected {expectation} in every seed; measured dead/live gradient "
-        f"{[f'{r:.3g}' for r in ratios]}, weight change {[r.weight_change for r in runs]}, "
-        f"still dead {[r.still_dead for r in runs]} of {len(DEAD)}"
+    # The setup, not the claim: every killed unit is dead for every input before step 0.
+    assert all(run.dead_at_start == len(DEAD) for run in case_runs), (
+        f"{case.name}: expected all {len(DEAD)} units dead for every input before training, "
+        f"measured {[run.dead_at_start for run in case_runs]}"
+    )
+    if case is TANH_EXACT:
+        assert all(run.exactly_one_at_start == 1.0 for run in case_runs), (
+            f"{case.name}: expected tanh exactly 1 for every input and dead unit"
+        )
+    return case_runs
+
+
+def dead_for_good(runs: list[DeadRun]) -> bool:
+    """What the claim says of a dead unit, in every seed: zero gradient, unmoved, still dead."""
+    return all(
+        run.dead_grad_max == 0 and run.weight_change == 0 and run.still_dead == len(DEAD)
+        for run in runs
+    )
+
+
+def exact_side(runs: DeadUnitRuns) -> str:
+    """The runs where the dead zone is exact (ReLU, tanh at exactly 1), in words."""
+    relu, exact = runs.by_case[RELU.name], runs.by_case[TANH_EXACT.name]
+    return (
+        f"ReLU units negative for every input and tanh units at exactly ±1 in float32 (least "
+        f"abs(tanh) {min(r.least_saturation_start for r in exact):.7g}) got a largest gradient "
+        f"of {max(r.dead_grad_max for r in relu + exact):g}, moved by "
+        f"{max(r.weight_change for r in relu + exact):g} and stayed dead "
+        f"({min(r.still_dead for r in relu + exact)} of {len(DEAD)} at least)"
+    )
+
+
+@pytest.mark.claim("lecture.dead-neuron-never-recovers")
+@pytest.mark.parametrize("case", [RELU, TANH_EXACT, TANH_PAST], ids=lambda case: case.name)
+def test_dead_units_get_zero_gradient_and_stay_dead(
+    evidence: Evidence, dead_unit_runs: DeadUnitRuns, case: DeadCase
+) -> None:
+    case_runs = record_runs(evidence, dead_unit_runs, case)
+    if (
+        case is TANH_PAST
+        and dead_for_good(dead_unit_runs.by_case[RELU.name])
+        and dead_for_good(dead_unit_runs.by_case[TANH_EXACT.name])
+    ):
+        # Both sides measured: the exact dead zone here, the threshold in this case's runs.
+        evidence.condition(
+            f"{exact_side(dead_unit_runs)} over {dead_unit_runs.plan.steps} steps; tanh units "
+            f"past abs(t) > {DEAD_THRESHOLD:g} for every input (least abs(tanh) "
+            f"{min(r.least_saturation_start for r in case_runs):.4g}) got up to "
+            f"{max(r.grad_ratio for r in case_runs):.2g} of a live unit's gradient, moved by up "
+            f"to {max(r.weight_change for r in case_runs):.2g}, and "
+            f"{min(r.still_dead for r in case_runs)} of {len(DEAD)} at least stayed dead"
+        )
+    # The claim's words in order, every seed: stays dead, zero gradient, never moves.
+    evidence.check(
+        "dead units still dead for every training input after training",
+        [run.still_dead for run in case_runs],
+        comparison="==",
+        bound=len(DEAD),
+        document=DOCUMENT,
+        unit="units",
+    )
+    evidence.check(
+        "largest gradient norm on the dead units' incoming weights, any step",
+        [run.dead_grad_max for run in case_runs],
+        comparison="==",
+        bound=0.0,
+        document=DOCUMENT,
+    )
+    evidence.check(
+        "largest change of a dead unit's incoming weight or bias",
+        [run.weight_change for run in case_runs],
+        comparison="==",
+        bound=0.0,
+        document=DOCUMENT,
+    )
+
+
+@pytest.mark.claim("lecture.dead-neuron-never-recovers")
+@pytest.mark.parametrize("case", [LEAKY, ELU], ids=lambda case: case.name)
+def test_leaky_relu_and_elu_pass_dead_units_a_gradient(
+    evidence: Evidence, dead_unit_runs: DeadUnitRuns, case: DeadCase
+) -> None:
+    case_runs = record_runs(evidence, dead_unit_runs, case)
+    evidence.record(revived=[len(DEAD) - run.still_dead for run in case_runs])
+    # "mitigate": the units negative for every input still learn, in every seed.
+    evidence.check(
+        "largest gradient norm on the negative units' incoming weights, any step",
+        [run.dead_grad_max for run in case_runs],
+        comparison=">",
+        bound=0.0,
+        document=MITIGATE,
+    )
+    evidence.check(
+        "largest change of a negative unit's incoming weight or bias",
+        [run.weight_change for run in case_runs],
+        comparison=">",
+        bound=0.0,
+        document=MITIGATE,
     )

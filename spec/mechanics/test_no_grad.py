@@ -20,31 +20,53 @@ from initspec.models import build_mlp
 from initspec.pytest_plugin import Evidence
 from initspec.train import evaluate
 
+DOCUMENT = (
+    "Evaluation code runs inside a no-gradient context ... so validation and sampling forward "
+    "passes do not build or retain autograd graphs"
+)
+BOOKKEEPING = (
+    "Ensures correct gradient bookkeeping (no accidental gradient accumulation during evaluation)."
+)
+
 
 @dataclass(frozen=True)
 class EvalCase:
     name: str
-    model: Callable[[], nn.Module]
-    data: Callable[[], Dataset]
+    model: Callable[[int], nn.Module]  # weight seed -> model
+    data: Callable[[int], Dataset]  # data seed -> data
 
 
-def char_data() -> Dataset:
-    generator = torch.Generator().manual_seed(0)
+def char_data(seed: int) -> Dataset:
+    generator = torch.Generator().manual_seed(seed)
     x = torch.randint(0, 27, (600, 3), generator=generator)
     y = torch.randint(0, 27, (600,), generator=generator)
     return Dataset(x[:500], y[:500], x[500:], y[500:])
 
 
 CASES = [
-    EvalCase("mlp-relu", lambda: build_mlp(depth=4, width=256, in_dim=256, out_dim=2), toy_data),
+    EvalCase(
+        "mlp-relu",
+        lambda seed: build_mlp(depth=4, width=256, in_dim=256, out_dim=2, seed=seed),
+        toy_data,
+    ),
     EvalCase(
         "mlp-tanh-batchnorm",
-        lambda: build_mlp(
-            depth=4, width=256, in_dim=256, out_dim=2, activation="tanh", norm="batchnorm"
+        lambda seed: build_mlp(
+            depth=4,
+            width=256,
+            in_dim=256,
+            out_dim=2,
+            activation="tanh",
+            norm="batchnorm",
+            seed=seed,
         ),
         toy_data,
     ),
-    EvalCase("char-mlp", lambda: build_char_mlp(27, init="hidden-fix", batchnorm=True), char_data),
+    EvalCase(
+        "char-mlp",
+        lambda seed: build_char_mlp(27, init="hidden-fix", batchnorm=True, seed=seed),
+        char_data,
+    ),
 ]
 
 
@@ -75,10 +97,10 @@ def forward_counting_saved_tensors(model: nn.Module, x: torch.Tensor, grad: bool
 @pytest.mark.claim("lecture.no-grad-eval")
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_no_grad_builds_no_graph_and_keeps_nothing_for_backward(
-    evidence: Evidence, case: EvalCase
+    evidence: Evidence, seed_base: int, case: EvalCase
 ) -> None:
-    model = case.model().eval()
-    x = case.data().x_val
+    model = case.model(seed_base).eval()
+    x = case.data(seed_base).x_val
     with_graph = forward_counting_saved_tensors(model, x, grad=True)
     without = forward_counting_saved_tensors(model, x, grad=False)
     evidence.record(
@@ -89,24 +111,40 @@ def test_no_grad_builds_no_graph_and_keeps_nothing_for_backward(
         saved_tensors_no_grad=without.saved_tensors,
         saved_bytes_no_grad=without.saved_bytes,
     )
+    # The contrast the claim needs: the ordinary forward pass does build a graph.
     assert with_graph.output.grad_fn is not None and with_graph.saved_activation_bytes > 0, (
         "expected the ordinary forward pass to build a graph (the contrast)"
     )
-    assert not without.output.requires_grad and without.output.grad_fn is None, (
-        f"under no_grad: requires_grad={without.output.requires_grad}, "
-        f"grad_fn={without.output.grad_fn}"
+    evidence.check(
+        "the output under no_grad has no grad_fn and does not require grad",
+        not without.output.requires_grad and without.output.grad_fn is None,
+        comparison="==",
+        bound=True,
+        document=DOCUMENT,
     )
-    assert without.saved_bytes == 0, (
-        f"expected nothing saved for backward under no_grad, {without.saved_bytes} bytes were "
-        f"(vs {with_graph.saved_bytes} with grad)"
+    evidence.check(
+        "bytes saved for backward under no_grad",
+        without.saved_bytes,
+        comparison="==",
+        bound=0,
+        document="Reduces memory overhead.",
+        unit="bytes",
     )
-    assert torch.equal(without.output, with_graph.output.detach()), "no_grad changed the output"
+    evidence.check(
+        "the output under no_grad equals the ordinary forward pass's",
+        torch.equal(without.output, with_graph.output.detach()),
+        comparison="==",
+        bound=True,
+        document=DOCUMENT,
+    )
 
 
 @pytest.mark.claim("lecture.no-grad-eval")
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_evaluation_leaves_parameter_gradients_untouched(case: EvalCase) -> None:
-    model, data = case.model().train(), case.data()
+def test_evaluation_leaves_parameter_gradients_untouched(
+    evidence: Evidence, seed_base: int, case: EvalCase
+) -> None:
+    model, data = case.model(seed_base).train(), case.data(seed_base)
     F.cross_entropy(model(data.x_train[:64]), data.y_train[:64]).backward()  # type: ignore[no-untyped-call]
     grads = {name: p.grad for name, p in model.named_parameters()}
     before = {name: g.clone() for name, g in grads.items() if g is not None}
@@ -115,9 +153,36 @@ def test_evaluation_leaves_parameter_gradients_untouched(case: EvalCase) -> None
     evaluate(model, data)  # initspec's evaluation runs under no_grad
     with torch.no_grad():
         loss = F.cross_entropy(model.eval()(data.x_val), data.y_val)
-    for name, p in model.named_parameters():
-        assert p.grad is grads[name], f"{name}.grad was replaced"
-        if p.grad is not None:
-            assert torch.equal(p.grad, before[name]), f"{name}.grad changed during evaluation"
-    with pytest.raises(RuntimeError, match="does not require grad"):
+    same_tensors = all(p.grad is grads[name] for name, p in model.named_parameters())
+    same_values = all(
+        (p.grad is not None and torch.equal(p.grad, before[name]))
+        if name in before
+        else p.grad is None
+        for name, p in model.named_parameters()
+    )
+    try:
         loss.backward()  # type: ignore[no-untyped-call]
+        backward_refused = False
+    except RuntimeError as error:
+        backward_refused = "does not require grad" in str(error)
+    evidence.check(
+        "every parameter's .grad is the same tensor after evaluation",
+        same_tensors,
+        comparison="==",
+        bound=True,
+        document=BOOKKEEPING,
+    )
+    evidence.check(
+        "every parameter's gradient values are unchanged by evaluation",
+        same_values,
+        comparison="==",
+        bound=True,
+        document=BOOKKEEPING,
+    )
+    evidence.check(
+        "a loss computed under no_grad cannot be backpropagated",
+        backward_refused,
+        comparison="==",
+        bound=True,
+        document=BOOKKEEPING,
+    )

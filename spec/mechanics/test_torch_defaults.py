@@ -1,7 +1,7 @@
 """PyTorch's defaults, checked on the installed PyTorch: Linear's init and BatchNorm1d's arguments.
 
-nn.Linear draws from the global generator; each check forks it and seeds it, so the test
-neither depends on nor disturbs anyone else's random state.
+nn.Linear draws from the global generator; each check forks it and seeds it (shifted by
+``--seed-base``), so the test neither depends on nor disturbs anyone else's random state.
 """
 
 from __future__ import annotations
@@ -15,10 +15,30 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
+from initspec.claims import CLAIMS
 from initspec.norms import BatchNorm1d
 from initspec.pytest_plugin import Evidence
 
 from .cases import property_test, record_worst
+
+LINEAR_DEFAULT = (
+    "PyTorch linear and convolutional modules expose fan_in/fan_out-derived initialization "
+    "defaults that sample weights from uniform distributions scaled by 1/sqrt(fan_in) (or "
+    "variants) and initialize biases to zero if enabled."
+)
+BN_DEFAULTS = CLAIMS["lecture.torch-bn-defaults"]
+# A draw of n values from the distribution under test exceeds a Kolmogorov-Smirnov distance
+# of 3 / sqrt(n) with probability below 1e-7 (Kolmogorov's limit law): beyond it, the values
+# are not from that distribution.
+KS_LIMIT = 3.0
+# "scaled by 1/sqrt(fan_in)" fills the interval: a million uniform draws come within 1e-5 of
+# its ends; 0.1 % short of the end is not the interval (test-only reading).
+REACHES_THE_BOUND = 0.999
+# The variance of a million uniform draws has a relative standard error under 0.1 %; 1 % is
+# "the uniform's variance" (test-only reading).
+VARIANCE_TOLERANCE = 0.01
+WEIGHT_SEEDS = range(5)
+FAN_INS = [1, 10, 256, 1024]
 
 
 def seeded_linear(fan_in: int, fan_out: int, seed: int) -> nn.Linear:
@@ -37,121 +57,200 @@ def ks_distance_from_uniform(values: torch.Tensor, bound: float) -> float:
     return max(above.max().item(), below.max().item())
 
 
+def ks_bound(n: int) -> float:
+    return KS_LIMIT / math.sqrt(n)
+
+
 @pytest.mark.claim("lecture.torch-linear-default")
 @property_test
 @given(fan_in=st.integers(1, 2048), fan_out=st.integers(1, 64), seed=st.integers(0, 2**16))
 def test_linear_weights_lie_within_one_over_sqrt_fan_in(
-    evidence: Evidence, fan_in: int, fan_out: int, seed: int
+    evidence: Evidence, seed_base: int, fan_in: int, fan_out: int, seed: int
 ) -> None:
-    weight = seeded_linear(fan_in, fan_out, seed).weight.detach()
-    bound = 1 / math.sqrt(fan_in)
-    record_worst(evidence, worst_max_abs_weight_over_bound=weight.abs().max().item() / bound)
-    assert weight.abs().max().item() <= bound, (
-        f"fan_in={fan_in}: expected |W| <= 1/sqrt(fan_in) = {bound:.4g}, "
-        f"measured {weight.abs().max().item():.4g}"
+    weight = seeded_linear(fan_in, fan_out, seed_base + seed).weight.detach()
+    ratio = weight.abs().max().item() * math.sqrt(fan_in)
+    record_worst(evidence, worst_max_abs_weight_over_bound=ratio)
+    evidence.check(
+        "largest abs(W) of nn.Linear over 1/sqrt(fan_in)",
+        ratio,
+        comparison="<=",
+        bound=1.0,
+        document=LINEAR_DEFAULT,
     )
 
 
 @pytest.mark.claim("lecture.torch-linear-default")
-def test_linear_weights_are_uniform_on_the_whole_interval(evidence: Evidence) -> None:
-    fan_in = 256
-    weight = seeded_linear(fan_in, 4096, seed=0).weight.detach()
+def test_linear_weights_are_uniform_on_the_whole_interval(
+    evidence: Evidence, seed_base: int
+) -> None:
+    fan_in, fan_out = 256, 4096
     bound = 1 / math.sqrt(fan_in)
     # kaiming_uniform_ with a = sqrt(5): gain sqrt(2 / (1 + 5)), bound gain * sqrt(3 / fan_in).
     kaiming_bound = nn.init.calculate_gain("leaky_relu", math.sqrt(5)) * math.sqrt(3 / fan_in)
-    ks = ks_distance_from_uniform(weight, bound)
-    variance = weight.var().item()
+    seeds = [seed_base + seed for seed in WEIGHT_SEEDS]
+    weights = [seeded_linear(fan_in, fan_out, seed).weight.detach() for seed in seeds]
+    reach = [w.abs().max().item() / bound for w in weights]
+    variance_ratio = [w.var().item() / (bound**2 / 3) for w in weights]
+    ks = [ks_distance_from_uniform(w, bound) for w in weights]
     evidence.record(
+        seeds=seeds,
+        fan_in=fan_in,
+        draws_per_seed=fan_in * fan_out,
         bound=bound,
         kaiming_uniform_a_sqrt5_bound=kaiming_bound,
-        max_abs_over_bound=weight.abs().max().item() / bound,
-        variance=variance,
-        uniform_variance=bound**2 / 3,
-        ks_distance=ks,
     )
-    assert math.isclose(kaiming_bound, bound, rel_tol=1e-12), "a=sqrt(5) is not 1/sqrt(fan_in)"
-    assert weight.abs().max().item() > 0.999 * bound, "the weights do not reach the bound"
-    assert math.isclose(variance, bound**2 / 3, rel_tol=0.01), (
-        f"expected Var(W) = 1/(3 fan_in) = {bound**2 / 3:.4g}, measured {variance:.4g}"
+    evidence.check(
+        "kaiming_uniform_(a=sqrt(5))'s bound over 1/sqrt(fan_in)",
+        kaiming_bound / bound,
+        comparison="in",
+        bound=[1 - 1e-12, 1 + 1e-12],
+        document=LINEAR_DEFAULT,
     )
-    assert ks < 0.003, f"expected uniform weights, KS distance {ks:.4g} (1M draws)"
+    # Each seed is an independent draw of the default init: every one must look uniform.
+    evidence.check(
+        "KS distance of the weights from U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
+        ks,
+        comparison="<=",
+        bound=ks_bound(fan_in * fan_out),
+        document=LINEAR_DEFAULT,
+    )
+    evidence.check(
+        "largest abs(W) over 1/sqrt(fan_in) (the draws reach the bound)",
+        reach,
+        comparison="in",
+        bound=[REACHES_THE_BOUND, 1.0],
+        document=LINEAR_DEFAULT,
+    )
+    evidence.check(
+        "Var(W) over the uniform's 1 / (3 fan_in)",
+        variance_ratio,
+        comparison="in",
+        bound=[1 - VARIANCE_TOLERANCE, 1 + VARIANCE_TOLERANCE],
+        document=LINEAR_DEFAULT,
+    )
 
 
 @pytest.mark.claim("lecture.torch-linear-default")
-def test_linear_weights_are_kaiming_uniform_with_a_sqrt5() -> None:
+def test_linear_weights_are_kaiming_uniform_with_a_sqrt5(
+    evidence: Evidence, seed_base: int
+) -> None:
+    seed = seed_base + 3
     with torch.random.fork_rng():
-        torch.manual_seed(3)
+        torch.manual_seed(seed)
         expected = nn.init.kaiming_uniform_(torch.empty(32, 100), a=math.sqrt(5))
-    assert torch.equal(seeded_linear(100, 32, seed=3).weight.detach(), expected)
-
-
-FAN_INS = [1, 10, 256, 1024]
+    evidence.check(
+        "nn.Linear(100, 32)'s weights equal kaiming_uniform_(a=sqrt(5)) drawn from the same seed",
+        torch.equal(seeded_linear(100, 32, seed).weight.detach(), expected),
+        comparison="==",
+        bound=True,
+        document=LINEAR_DEFAULT,
+    )
 
 
 @pytest.mark.claim("lecture.torch-linear-default")
-def test_linear_biases_are_zero(evidence: Evidence) -> None:
-    # The lecture: the defaults "initialize biases to zero if enabled".
-    biases = [seeded_linear(fan_in, 4096, seed=0).bias.detach() for fan_in in FAN_INS]
+def test_linear_biases_are_zero(evidence: Evidence, seed_base: int) -> None:
+    biases = [seeded_linear(fan_in, 4096, seed_base).bias.detach() for fan_in in FAN_INS]
     evidence.record(
         fan_ins=FAN_INS,
-        zero_fraction=[(b == 0).float().mean().item() for b in biases],
+        zero_fraction_per_fan_in=[(b == 0).double().mean().item() for b in biases],
         max_abs_bias=[b.abs().max().item() for b in biases],
         one_over_sqrt_fan_in=[1 / math.sqrt(n) for n in FAN_INS],
         bias_std=[b.std().item() for b in biases],
     )
-    nonzero = [int((b != 0).sum()) for b in biases]
-    assert not any(nonzero), f"expected zero biases, found {nonzero} non-zero of 4096"
+    # The document: every bias starts at zero.
+    evidence.check(
+        f"fraction of nn.Linear's biases that are exactly zero (4096 at each fan_in {FAN_INS})",
+        torch.cat(biases).eq(0).double().mean().item(),
+        comparison="==",
+        bound=1.0,
+        document=LINEAR_DEFAULT,
+    )
 
 
 @pytest.mark.claim("lecture.torch-linear-default")
 @pytest.mark.parametrize("fan_in", FAN_INS)
 def test_linear_biases_are_uniform_within_one_over_sqrt_fan_in(
-    evidence: Evidence, fan_in: int
+    evidence: Evidence, seed_base: int, fan_in: int
 ) -> None:
     # What the installed PyTorch does instead of zero biases.
-    bias = seeded_linear(fan_in, 4096, seed=0).bias.detach()
+    bias = seeded_linear(fan_in, 4096, seed_base).bias.detach()
     bound = 1 / math.sqrt(fan_in)
-    ks = ks_distance_from_uniform(bias, bound)
-    evidence.record(bound=bound, max_abs_over_bound=bias.abs().max().item() / bound, ks=ks)
-    assert bias.abs().max().item() <= bound, "a bias lies outside U(-1/sqrt(fan_in), ...)"
-    assert ks < 0.03, f"expected U(-{bound:.3g}, {bound:.3g}) biases, KS distance {ks:.3g}"
+    evidence.record(bound=bound)
+    evidence.check(
+        "largest abs(bias) over 1/sqrt(fan_in)",
+        bias.abs().max().item() / bound,
+        comparison="<=",
+        bound=1.0,
+        document=LINEAR_DEFAULT,
+    )
+    evidence.check(
+        "KS distance of the biases from U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
+        ks_distance_from_uniform(bias, bound),
+        comparison="<=",
+        bound=ks_bound(bias.numel()),
+        document=LINEAR_DEFAULT,
+    )
 
 
-BATCHNORM_DEFAULTS = {"eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True}
+# The catalog's defaults; eps and momentum are the document's numbers (the registry's).
+BATCHNORM_DEFAULTS: dict[str, object] = {
+    "eps": BN_DEFAULTS.value("eps"),
+    "momentum": BN_DEFAULTS.value("momentum"),
+    "affine": True,
+    "track_running_stats": True,
+}
+BN_DOCUMENT = (
+    "BatchNorm modules expose useful arguments and defaults: epsilon (for numerical "
+    "stability). momentum (for running statistics updates). affine flag (whether to learn "
+    "gamma/beta). track_running_stats (whether to maintain running mean/variance)."
+)
 
 
 @pytest.mark.claim("lecture.torch-bn-defaults")
-@pytest.mark.parametrize(
-    ("argument", "documented"), BATCHNORM_DEFAULTS.items(), ids=list(BATCHNORM_DEFAULTS)
-)
-def test_torch_batchnorm1d_default(evidence: Evidence, argument: str, documented: object) -> None:
+@pytest.mark.parametrize("argument", BATCHNORM_DEFAULTS)
+def test_torch_batchnorm1d_default(evidence: Evidence, argument: str) -> None:
+    documented = BATCHNORM_DEFAULTS[argument]
     signature_default = inspect.signature(nn.BatchNorm1d).parameters[argument].default
     instance_value = getattr(nn.BatchNorm1d(4), argument)
-    evidence.record(
-        torch_version=torch.__version__,
-        documented=documented,
-        signature_default=signature_default,
-        instance_value=instance_value,
-    )
-    assert signature_default == documented and instance_value == documented, (
-        f"{argument}: the lecture says {documented}, torch {torch.__version__} has "
-        f"{signature_default} (instance: {instance_value})"
-    )
+    evidence.record(torch_version=torch.__version__, documented=documented)
+    for where, value in (("signature default", signature_default), ("instance", instance_value)):
+        evidence.check(
+            f"nn.BatchNorm1d's {argument} ({where}) equals the documented {documented}",
+            value == documented,
+            comparison="==",
+            bound=True,
+            document=BN_DOCUMENT,
+        )
 
 
 @pytest.mark.claim("lecture.torch-bn-defaults")
-def test_affine_and_tracking_mean_gamma_beta_and_running_buffers() -> None:
+def test_affine_and_tracking_mean_gamma_beta_and_running_buffers(evidence: Evidence) -> None:
     bn = nn.BatchNorm1d(4)
-    assert bn.weight is not None and bn.bias is not None, "affine=True but no gamma, beta"
-    assert bn.running_mean is not None and bn.running_var is not None, "no running statistics"
     bare = nn.BatchNorm1d(4, affine=False, track_running_stats=False)
-    assert bare.weight is None and bare.running_mean is None
+    evidence.check(
+        "affine=True (the default) gives gamma and beta; affine=False gives none",
+        bn.weight is not None and bn.bias is not None and bare.weight is None,
+        comparison="==",
+        bound=True,
+        document=BN_DOCUMENT,
+    )
+    evidence.check(
+        "track_running_stats=True (the default) keeps running statistics; False keeps none",
+        bn.running_mean is not None and bn.running_var is not None and bare.running_mean is None,
+        comparison="==",
+        bound=True,
+        document=BN_DOCUMENT,
+    )
 
 
 @pytest.mark.claim("lecture.torch-bn-defaults")
-def test_initspec_batchnorm_defaults_match_torchs() -> None:
+def test_initspec_batchnorm_defaults_match_torchs(evidence: Evidence) -> None:
     ours, theirs = BatchNorm1d(4), nn.BatchNorm1d(4)
-    assert (ours.eps, ours.momentum) == (theirs.eps, theirs.momentum), (
-        f"initspec eps, momentum {(ours.eps, ours.momentum)} != torch's "
-        f"{(theirs.eps, theirs.momentum)}"
+    evidence.record(initspec=[ours.eps, ours.momentum], torch=[theirs.eps, theirs.momentum])
+    evidence.check(
+        "initspec's BatchNorm1d eps and momentum equal torch's",
+        (ours.eps, ours.momentum) == (theirs.eps, theirs.momentum),
+        comparison="==",
+        bound=True,
+        document=BN_DOCUMENT,
     )

@@ -128,6 +128,9 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab01.uniform-variance",
         LAB01,
         'Weights from U[-0.5, 0.5] have variance 1/12 ≈ 0.083; U[-0.05, 0.05] gives ≈ 0.0008, "basically Xavier-ish".',
+        numbers=MappingProxyType(
+            {"bound": 0.5, "variance": 0.083, "small_bound": 0.05, "small_variance": 0.0008}
+        ),
     ),
     Claim(
         "lab01.uniform-fails",
@@ -166,6 +169,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab01.depth-24",
         LAB01,
         "Prediction for 24 layers (Block D, question 4): uniform fails harder, Xavier flattens further, Kaiming still trains. Checked by running it.",
+        numbers=MappingProxyType({"depth": 24}),
     ),
     Claim(
         "lab01.shallow-all-train",
@@ -176,12 +180,23 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab01.lr-too-high",
         LAB01,
         "Pitfall: with a learning rate far too high all three diverge; dropping to 1e-4 stops it.",
+        numbers=MappingProxyType({"dropped_lr": 1e-4}),
     ),
     Claim("lab03.residual-wrapper", LAB03, "Residual(f)(x) = x + f(x), and it passes gradcheck."),
     Claim("lab03.residual-zero-identity", LAB03, "Residual(x ↦ 0·x) is exactly the identity."),
     Claim("lab03.residual-negation-zero", LAB03, "Residual(x ↦ −x) returns exactly 0."),
-    Claim("lab03.param-count", LAB03, 'The 50-block model has "~13M params", "~50 MiB".'),
-    Claim("lab03.gelu-gain", LAB03, 'GeLU\'s effective Kaiming gain is "~1.7".'),
+    Claim(
+        "lab03.param-count",
+        LAB03,
+        'The 50-block model has "~13M params", "~50 MiB".',
+        numbers=MappingProxyType({"parameters": 13e6, "mib": 50}),
+    ),
+    Claim(
+        "lab03.gelu-gain",
+        LAB03,
+        'GeLU\'s effective Kaiming gain is "~1.7".',
+        numbers=MappingProxyType({"gain": 1.7}),
+    ),
     Claim(
         "lab03.plain-plateaus",
         LAB03,
@@ -210,6 +225,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab03.depth-100",
         LAB03,
         "Prediction (Block F, question 4): at 100 layers without residual, it is worse still. Checked by running it.",
+        numbers=MappingProxyType({"depth": 100}),
     ),
     Claim(
         "lab03.zero-init-identity",
@@ -241,6 +257,7 @@ _CLAIMS: tuple[Claim, ...] = (
         BLOG,
         "A uniform guess has loss −log(1/V) = log V (3.3673 for V = 29).",
         headline=True,
+        numbers=MappingProxyType({"uniform_loss": 3.3673, "vocab_size": 29}),
     ),
     Claim(
         "blog.naive-init-loss",
@@ -274,53 +291,86 @@ _CLAIMS: tuple[Claim, ...] = (
         "blog.variance-growth",
         BLOG,
         'x ~ N(0,1) in 10 dims times W ~ N(0,1) of 10×200 gives std ≈ √10 ("3.17").',
+        numbers=MappingProxyType({"rows": 1000, "fan_in": 10, "fan_out": 200, "std": 3.1721}),
     ),
-    Claim("blog.fan-in-scaling", BLOG, "W scaled by 1/√fan_in keeps the output std ≈ 1."),
+    Claim(
+        "blog.fan-in-scaling",
+        BLOG,
+        "W scaled by 1/√fan_in keeps the output std ≈ 1.",
+        numbers=MappingProxyType({"std": 1.0068}),
+    ),
     Claim(
         "blog.param-counts",
         BLOG,
         "The first model has 12,719 parameters; the 5-layer BatchNorm model 47,719 (V = 29).",
+        numbers=MappingProxyType(
+            {"first_model": 12_719, "five_layer_batchnorm": 47_719, "vocab_size": 29}
+        ),
     ),
     Claim(
         "blog.bn-deep-stats",
         BLOG,
         "5-layer tanh + BatchNorm MLP (hidden 100), last layer × 0.1, tanh gain 5/3: every tanh layer starts with std ≈ 0.63–0.65 and 1–2 % saturated (abs(t) > 0.97).",
+        numbers=MappingProxyType({"tanh_std": (0.63, 0.65), "saturated_percent": (1.0, 2.0)}),
     ),
     Claim(
         "blog.gain-too-small",
         BLOG,
         "Without BatchNorm, gain 0.5: activations shrink toward 0 with depth while gradients grow.",
+        numbers=MappingProxyType({"gain": 0.5}),
     ),
     Claim(
         "blog.gain-too-large",
         BLOG,
         "Without BatchNorm, gain 3.0: the layers saturate and the gradients go to ~0.",
+        numbers=MappingProxyType({"gain": 3.0}),
     ),
     Claim(
         "blog.gain-five-thirds",
         BLOG,
         "Without BatchNorm, gain 5/3: the gradient distributions of all layers have similar std.",
+        numbers=MappingProxyType({"gain": 5 / 3}),
     ),
     Claim(
         "blog.update-ratio",
         BLOG,
         "The update:data ratio, lr·std(grad)/std(param), should sit near 1e-3 (log10 ≈ −3).",
+        # The rule of thumb, and the grad:data ratios (mean abs grad / mean abs data) the post
+        # prints for C, the five hidden weights and the output weight at the step it stops.
+        numbers=MappingProxyType(
+            {
+                "update_ratio": 1e-3,
+                "printed_grad_data_C": 1.150493e-2,
+                "printed_grad_data_W1": 5.191920e-2,
+                "printed_grad_data_W2": 8.140352e-2,
+                "printed_grad_data_W3": 7.950932e-2,
+                "printed_grad_data_W4": 6.387087e-2,
+                "printed_grad_data_W5": 4.275506e-2,
+                "printed_grad_data_output": 1.960166e-1,
+            }
+        ),
     ),
     Claim(
         "blog.bn-stabilises",
         BLOG,
         "BatchNorm stabilises training and allows higher learning rates.",
+        # The steps the post trains its BatchNorm models for: the first model's use_batch_norm
+        # run (MAX_STEPS) and the 5-layer model's loop (it breaks at step 1,000).
+        numbers=MappingProxyType({"first_model_steps": 200_000, "five_layer_steps": 1_000}),
     ),
     Claim(
         "blog.init-fixes-converge",
         BLOG,
         "The fixed init converges faster and lower than the naive one.",
+        # The post's loop: MAX_STEPS, and the learning rate drops to a tenth at step 100,000.
+        numbers=MappingProxyType({"steps": 200_000, "lr_drop_step": 100_000}),
     ),
     Claim(
         "lecture.initial-loss",
         LECTURE,
         "At a near-uniform softmax the expected initial loss is −log(1/27) ≈ 3.29.",
         headline=True,
+        numbers=MappingProxyType({"initial_loss": 3.29, "vocab_size": 27}),
     ),
     Claim(
         "lecture.overconfident-logits",
@@ -331,6 +381,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.output-init-fix",
         LECTURE,
         "Zero output bias and output weights × 0.01–0.1 give near-zero logits and an initial loss near log V.",
+        numbers=MappingProxyType({"output_scale": (0.01, 0.1)}),
     ),
     Claim(
         "lecture.symmetry-breaking",
@@ -346,11 +397,21 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.val-loss-improves",
         LECTURE,
         'The init fixes lower the final validation loss ("2.17 → 2.10").',
+        # The lecture's run: 200,000 steps, the learning rate a tenth from step 100,000.
+        numbers=MappingProxyType(
+            {
+                "val_loss_naive": 2.17,
+                "val_loss_fixed": 2.10,
+                "steps": 200_000,
+                "lr_drop_step": 100_000,
+            }
+        ),
     ),
     Claim(
         "lecture.tanh-saturation-grad",
         LECTURE,
         "tanh's local derivative is 1 − t²: saturated units pass almost no gradient; pre-activations spread to about ±15, outputs pile at ±1.",
+        numbers=MappingProxyType({"preactivation_range": 15.0}),
     ),
     Claim(
         "lecture.dead-neuron-never-recovers",
@@ -361,6 +422,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.shrink-preactivations",
         LECTURE,
         "W1 and b1 × ~0.1 contract pre-activations to about ±1.5 and remove most saturation.",
+        numbers=MappingProxyType({"factor": 0.1, "preactivation_range": 1.5}),
     ),
     Claim(
         "lecture.variance-fan-in",
@@ -372,6 +434,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.gains",
         LECTURE,
         "Gains by nonlinearity: ReLU √2, tanh 5/3, linear 1 (as in torch.nn.init.calculate_gain).",
+        numbers=MappingProxyType({"relu": 2**0.5, "tanh": 5 / 3, "linear": 1.0}),
     ),
     Claim(
         "lecture.mitigations",
@@ -392,6 +455,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.bn-running-stats",
         LECTURE,
         "Running mean and variance are updated by EMA outside the graph and used at eval, so single examples are normalised deterministically, close to a calibration pass over the training set.",
+        numbers=MappingProxyType({"steps": 200_000, "lr_drop_step": 100_000}),
     ),
     Claim(
         "lecture.bn-eps",
@@ -418,6 +482,7 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.torch-bn-defaults",
         LECTURE,
         "PyTorch's BatchNorm1d defaults: eps 1e-5, momentum 0.1, affine True, track_running_stats True.",
+        numbers=MappingProxyType({"eps": 1e-5, "momentum": 0.1}),
     ),
     Claim(
         "lecture.diagnostics",

@@ -2,7 +2,7 @@
 
     initspec lab 01 --out reports            # write reports/10-init-matters/
     initspec lab all --out reports           # every lab, full fidelity
-    initspec claims                          # list the claim registry
+    initspec claims                          # every claim, with its latest verdict
 
 Each lab is a subcommand whose options are its config's fields (:mod:`initspec.options`: help
 text and range live in the field). Every option of every lab to run is checked before any lab
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,9 @@ from initspec.labs import LABS, Lab
 from initspec.labs.writer import write_lab
 from initspec.options import CliOption, check_seed, cli_options, parse_option
 from initspec.parallel import default_workers
+from initspec.progress import duration
+from initspec.report.store import CLAIMS_JSON, read_earlier
+from initspec.run_summary import labs_table
 
 DESCRIPTION = (
     "initspec is an executable specification of how initialization, normalization and "
@@ -34,8 +38,17 @@ DESCRIPTION = (
     "verdicts. `initspec lab KEY` runs one lab (or all of them) and writes its directory: the "
     "figures and JSON its document asks for, a README that answers the document's questions "
     "from the numbers of the run, a manifest, and a train.py that regenerates it. "
-    "`initspec claims` lists every claim."
+    "`initspec claims` lists every claim with its latest verdict."
 )
+EPILOG = """examples:
+  initspec lab 01 --out reports              write reports/10-init-matters/
+  initspec lab 01 --out /tmp/x --steps 50 --init xavier,kaiming
+  initspec lab all --out reports             every lab; ends with each lab's wall time
+  initspec lab 03 --help                     lab 03's options, their ranges and defaults
+  initspec claims                            every claim and its verdict in reports/claims.json
+
+Progress goes to stdout (a bar on a terminal, plain lines elsewhere; --quiet for none);
+errors go to stderr as one line, with exit code 2, and nothing is written."""
 ALL = "all"
 
 
@@ -64,7 +77,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="base seed, an integer from 0 to 2**63 - 1 (default 0); the lab derives its data "
         "and weight seeds from it",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no header and no progress lines while it trains"
+    )
 
 
 def _add_option(parser: argparse.ArgumentParser, item: CliOption, help_text: str) -> None:
@@ -76,7 +91,13 @@ def _add_option(parser: argparse.ArgumentParser, item: CliOption, help_text: str
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="initspec", description=DESCRIPTION, allow_abbrev=False)
+    parser = _Parser(
+        prog="initspec",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -113,8 +134,31 @@ def build_parser() -> argparse.ArgumentParser:
             "gives each lab's range and default)",
         )
 
-    commands.add_parser("claims", help="list every claim in the registry")
+    claims = commands.add_parser(
+        "claims",
+        help="list every claim, with its latest verdict",
+        description="Every claim of the registry: its ID, its latest verdict (from "
+        "DIR/claims.json, written by `pytest spec/`, where there is one) and its statement.",
+        allow_abbrev=False,
+    )
+    claims.add_argument(
+        "--reports",
+        default="reports",
+        metavar="DIR",
+        help="where the report lies (default reports)",
+    )
     return parser
+
+
+def _print_claims(reports: Path) -> None:
+    """Each claim's ID, latest verdict (where the report has one) and statement."""
+    entries = {entry.id: entry for entry in read_earlier(reports / CLAIMS_JSON).entries}
+    for claim in CLAIMS.values():
+        entry = entries.get(claim.id)
+        verdict = entry.verdict if entry is not None else "-"
+        print(f"{claim.id:40s} {verdict:12s} {claim.statement}")
+    if not entries:
+        print(f"(no verdicts: {reports / CLAIMS_JSON} is missing; `pytest spec/` writes it)")
 
 
 def _options_of_every_lab() -> dict[str, tuple[CliOption, list[str]]]:
@@ -189,13 +233,17 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     if not arguments:
         parser.print_usage(sys.stderr)
+        print(
+            "initspec: a command is needed: `initspec lab KEY` writes a lab's directory, "
+            "`initspec claims` lists the claims; `initspec --help` says more",
+            file=sys.stderr,
+        )
         return 2
     args, extras = parser.parse_known_args(arguments)
     try:
         _refuse_foreign_options(args, extras)
         if args.command == "claims":
-            for claim in CLAIMS.values():
-                print(f"{claim.id:40s} {claim.statement}")
+            _print_claims(Path(args.reports))
             return 0
         if not args.out:
             raise UsageError("--out must name a directory, got an empty string")
@@ -206,9 +254,16 @@ def _main(argv: Sequence[str] | None) -> int:
         check_writable_dir(out)
         for lab, _ in chosen:
             check_target(out / lab.directory)
+        done = []
         for lab, config in chosen:
             written = write_lab(lab, config, seed, out, progress=not args.quiet)
-            print(f"wrote {written}")
+            print(f"wrote {written.path} in {duration(written.seconds)}")
+            done.append((lab.key, written.path, written.seconds))
+        if len(done) > 1:
+            print("\n".join(labs_table(done)))
+    except BrokenPipeError:  # stdout closed early (`initspec claims | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a command killed by SIGPIPE
     except (ValueError, UsageError, OSError) as error:
         print(f"initspec: error: {error}", file=sys.stderr)
         return 2

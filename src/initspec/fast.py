@@ -25,6 +25,7 @@ from initspec.blocks import DeepMLP
 from initspec.data import Dataset, batch_order
 from initspec.interrupts import raise_if_stopped
 from initspec.norms import RMSNorm
+from initspec.progress import ambient_progress
 from initspec.train import TrainConfig, TrainResult, evaluate
 
 LAYER1 = "layer1_grad_norm"
@@ -201,6 +202,7 @@ def train_deep(
     if config.optimizer != "sgd":
         raise ValueError(f"the hand-written step does SGD only, got {config.optimizer!r}")
     optimizer = FastSGD(model, config.lr, config.momentum)
+    progress = progress if progress is not None else ambient_progress(config.steps)
     order = batch_order(len(data.x_train), config.batch_size, config.steps, config.data_seed)
     losses: list[float | None] = [None] * config.steps
     norms: list[tuple[int, float]] = []
@@ -213,6 +215,8 @@ def train_deep(
         value, norm1 = optimizer.step(data.x_train[index], data.y_train[index], probe)
         if not math.isfinite(value):
             first_nan = step
+            if progress is not None:
+                progress(step, value)  # the run diverged: it stops here
             break
         losses[step] = value
         if norm1 is not None:

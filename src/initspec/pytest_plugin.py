@@ -53,6 +53,7 @@ from initspec.judge import ClaimNotMet, ClaimUndecided
 from initspec.known_failures import KnownFailure, load_known_failures
 from initspec.outcome import TIERS, Criterion, TestOutcome
 from initspec.report import write_report
+from initspec.run_summary import claims_summary
 from initspec.session_cache import computed_once
 
 __all__ = ["ClaimTestError", "Evidence", "computed_once", "load_known_failures"]
@@ -340,3 +341,20 @@ class ClaimCollector:
             return  # nothing was judged: a bad option or list of known failures writes nothing
         now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
         write_report(reports_dir(config), self.outcomes, now, commit=self.commit)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """The run's last section: the claims by verdict, those whose verdict changed, and the
+    paths of index.md and index.html (:func:`initspec.run_summary.claims_summary`)."""
+    if hasattr(config, "workerinput") or config.getoption("collectonly"):
+        return
+    terminalreporter.write_sep("=", "initspec claims")
+    if config.getoption("--no-claims-report"):
+        terminalreporter.write_line("the claims report was not written (--no-claims-report)")
+    elif exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        terminalreporter.write_line("the claims report was not written: nothing was judged")
+    else:
+        for line in claims_summary(reports_dir(config)):
+            terminalreporter.write_line(line)

@@ -11,6 +11,8 @@ from typing import TypeVar
 import pytest
 from filelock import FileLock
 
+from initspec.progress import training_setup
+
 T = TypeVar("T")
 
 
@@ -21,15 +23,18 @@ def computed_once(
 
     A session-scoped fixture runs once per process; under xdist the first worker to need ``key``
     computes it and leaves a pickle in the session's shared temporary directory, and the other
-    workers wait for it and load it, so no training setup runs twice.
+    workers wait for it and load it, so no training setup runs twice. The computation shows
+    on the terminal as the training setup ``key`` (:func:`initspec.progress.training_setup`).
     """
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return compute()
+        with training_setup(key):
+            return compute()
     path = Path(tmp_path_factory.getbasetemp()).parent / f"initspec-{key}.pickle"
     with FileLock(str(path) + ".lock"):
         if path.exists():
             loaded: T = pickle.loads(path.read_bytes())
             return loaded
-        value = compute()
+        with training_setup(key):
+            value = compute()
         path.write_bytes(pickle.dumps(value))
         return value

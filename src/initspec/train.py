@@ -17,6 +17,7 @@ from torch.nn import functional as F
 from initspec.data import Dataset, batch_order
 from initspec.interrupts import raise_if_stopped
 from initspec.metrics import final_loss
+from initspec.progress import ambient_progress
 
 Probe = Callable[[nn.Module], float]
 
@@ -80,9 +81,12 @@ def train(
     """Train ``model`` on ``data``; stop at the first non-finite loss (the rest stay None).
 
     ``probes`` are read after each backward pass (every ``probe_every`` steps), before the
-    optimizer step: for example the gradient norm of the first layer.
+    optimizer step: for example the gradient norm of the first layer. ``progress(step, loss)``
+    is called after every step, and with the non-finite loss where the run stops (none given:
+    :func:`initspec.progress.ambient_progress`).
     """
     probes = probes or {}
+    progress = progress if progress is not None else ambient_progress(config.steps)
     optimizer = make_optimizer(model, config)
     order = batch_order(len(data.x_train), config.batch_size, config.steps, config.data_seed)
     losses: list[float | None] = [None] * config.steps
@@ -98,6 +102,8 @@ def train(
         value = loss.item()
         if not math.isfinite(value):
             first_nan = step
+            if progress is not None:
+                progress(step, value)  # the run diverged: it stops here
             break
         losses[step] = value
         optimizer.zero_grad(set_to_none=True)

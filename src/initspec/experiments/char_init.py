@@ -1,15 +1,19 @@
 """Initialising a character-level MLP, as the blog post and the lecture do.
 
-On a corpus of names (by default the census first names the ``names`` package ships, V = 27;
-a file of one name a line otherwise), the post's first model (embedding 10, context 3, hidden
-200, tanh) is built three ways: naive N(0, 1) everywhere, the output fix (W2 x 0.1, b2 = 0)
-and the hidden fix (also W1 x 0.1, b1 = 0).
+On a corpus of names (by default the lecture's own names file, V = 27; the census first names
+or a file of one name a line otherwise), the post's first model (embedding 10, context 3,
+hidden 200, tanh) is built three ways: naive N(0, 1) everywhere, the output fix (W2 x 0.1,
+b2 = 0) and the hidden fix (also W1 x 0.1, b1 = 0).
 
 * :func:`first_batch_losses`: each init's loss on the first training batch, over 10 seeds,
   against log V and the post's printed values;
 * :func:`train_curves`: naive, output fix, hidden fix, and hidden fix with BatchNorm (the
-  post's ``use_batch_norm`` run) trained with plain SGD, batch 32, lr then lr / 10 for the
-  second half (the post's schedule), each with names sampled from the trained model;
+  post's ``use_batch_norm`` run), each over :data:`LOSS_SEEDS` weight seeds, trained with plain
+  SGD, batch 32, lr then lr / 10 for the second half (the post's schedule: 200,000 steps, the
+  drop at step 100,000), with the loss over the whole train and validation splits at the end
+  (the lecture's table) and names sampled from each trained model. The runs of one model shape
+  train together as one stacked model (:mod:`initspec.stacked`): each run's weights, batches
+  and BatchNorm statistics are its own, and a step costs little more than one run's;
 * :func:`parameter_counts`: the models' sizes at the post's V = 29 and at ours.
 """
 
@@ -18,12 +22,14 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from initspec.charmodel import (
     BLOG_LR,
@@ -36,7 +42,9 @@ from initspec.charmodel import (
 )
 from initspec.claims import CLAIMS
 from initspec.corpus import (
-    CORPUS_DESCRIPTION,
+    CORPORA,
+    DEFAULT_CORPUS,
+    CharSplit,
     CharSplits,
     Vocabulary,
     char_splits,
@@ -48,13 +56,19 @@ from initspec.models import count_parameters
 from initspec.options import FLOAT32_MAX, FLOAT32_MIN, MAX_STEPS, check_options, option
 from initspec.parallel import side_by_side
 from initspec.progress import step_printer
-from initspec.train import TrainResult, train
+from initspec.stacked import StackedCharMLP, train_stacked
+from initspec.train import TrainResult
 
-STEPS = 20_000  # the post trains 200,000 steps; this length runs in a few minutes on a laptop
+STEPS = 200_000  # the post's n_steps; its learning rate drops to a tenth at step 100,000
+LOSS_SEEDS = 3  # weight seeds per run of CURVES (stacked: a step costs little more than one's)
 FIRST_BATCH_SEEDS = 10
 SAMPLES = 20
 SMOOTH = 100  # window of the means read at the end of each half
 BELOW_LOG_V_WINDOW = 50  # "first step below log V" reads a 50-step trailing mean
+PROBE_EVERY = 10  # the logit-std probe's period, in steps
+PROBE_EXAMPLES = 512  # validation windows the probe reads
+PROGRESS_LINES = 20  # progress lines a half of a run prints (without a progress bar)
+EVAL_CHUNK = 32_768  # windows a split-loss forward pass takes at once
 CORPUS_MAX_BYTES = 16 * 2**20  # a names file larger than 16 MiB is refused before it is read
 # The post's first-batch losses (bird names, V = 29), from the registry.
 DOC_FIRST_LOSS = {
@@ -85,19 +99,23 @@ class CharInitConfig:
     )
     corpus: str | None = option(
         None,
+        f"a packaged corpus by name ({', '.join(CORPORA)}; the default is {DEFAULT_CORPUS}), or "
         "a UTF-8 names file, one name a line (lowercased; accents and punctuation dropped), at "
-        f"most {CORPUS_MAX_BYTES // 2**20} MiB; without it, the packaged census first names",
-        metavar="FILE",
+        f"most {CORPUS_MAX_BYTES // 2**20} MiB",
+        metavar="NAME|FILE",
     )
     depth: int = option(5, "tanh layers of the diagnostics' deep model", low=1, high=10_000)
     width: int = option(100, "hidden width of the diagnostics' deep model", low=1, high=100_000)
 
     def __post_init__(self) -> None:
         check_options(self)
-        if self.corpus is not None:
+        if self.corpus is not None and self.corpus not in CORPORA:
             path = Path(self.corpus)
             if self.corpus == "" or not path.is_file():
-                raise ValueError(f"--corpus: file {self.corpus!r} does not exist or is not a file")
+                raise ValueError(
+                    f"--corpus: file {self.corpus!r} does not exist or is not a file "
+                    f"(the packaged corpora are {', '.join(CORPORA)})"
+                )
             size = os.stat(path).st_size
             if size > CORPUS_MAX_BYTES:
                 raise ValueError(
@@ -131,21 +149,25 @@ class Corpus:
         }
 
 
-def load_corpus(path: str | None, seed: int) -> Corpus:
-    """The packaged names (``path`` None) or a file's; ValueError (one line) if the file cannot
-    serve: missing, empty, or too small for a training batch."""
-    if path is None:
-        vocab, splits = default_splits(seed)
-        return Corpus(CORPUS_DESCRIPTION, len(load_names()), vocab, splits)
-    names = load_names(Path(path))
+def load_corpus(corpus: str | None, seed: int) -> Corpus:
+    """A packaged corpus by name (None: the lecture's) or a file's names; ValueError (one line)
+    if the file cannot serve: missing, empty, or too small for a training batch.
+
+    A name of :data:`~initspec.corpus.CORPORA` is the packaged corpus even if a file of that
+    name lies in the working directory (``./census`` reads the file)."""
+    name = DEFAULT_CORPUS if corpus is None else corpus
+    if name in CORPORA:
+        vocab, splits = default_splits(seed, name)
+        return Corpus(CORPORA[name], len(load_names(name)), vocab, splits)
+    names = load_names(Path(name))
     vocab = Vocabulary.from_names(names)
     splits = char_splits(names, vocab, context=3, seed=seed)
     if len(names) < 10 or len(splits.train) < 32 or len(splits.val) == 0:
         raise ValueError(
-            f"corpus file {path} is too small: {len(names)} names give "
+            f"corpus file {name} is too small: {len(names)} names give "
             f"{len(splits.train)} training windows (need >= 10 names and >= 32 windows)"
         )
-    return Corpus(f"file {path}", len(names), vocab, splits)
+    return Corpus(f"file {name}", len(names), vocab, splits)
 
 
 @dataclass(frozen=True)
@@ -193,39 +215,53 @@ def first_batch_losses(vocab: Vocabulary, splits: CharSplits, seed: int) -> Firs
     return FirstBatchLosses(vocab.size, seeds, losses)
 
 
+def logit_std(model: StackedCharMLP, probe_x: torch.Tensor) -> list[float]:
+    """Each member's std of its logits on the windows ``probe_x`` (read in training mode, as
+    the single-model loop reads it)."""
+    with torch.no_grad():
+        logits = model(probe_x.expand(model.members, -1, -1))
+        values: list[float] = logits.flatten(start_dim=1).std(dim=1).tolist()
+        return values
+
+
 def train_with_decay(
-    model: nn.Module,
+    model: StackedCharMLP,
     splits: CharSplits,
     config: CharInitConfig,
-    seed: int,
+    data_seeds: Sequence[int],
     label: str,
     progress: bool,
-) -> TrainResult:
-    """The post's loop: ``lr`` for the first half, ``lr / 10`` for the second half.
+) -> list[TrainResult]:
+    """The post's loop for every member: ``lr`` for the first half, ``lr / 10`` for the second.
 
-    Data seed ``seed`` orders the first half's batches and ``seed + 1`` the second's. The
-    probe reads the logits' std on 512 validation examples every 10 steps.
+    Member k's data seed ``data_seeds[k]`` orders its first half's batches and
+    ``data_seeds[k] + 1`` its second half's. The probe reads the logits' std on 512 validation
+    examples every 10 steps. A member whose loss becomes non-finite stops there.
     """
     data = splits.as_dataset()
-    probe_x = splits.val.x[:512]
+    probe_x = splits.val.x[:PROBE_EXAMPLES]
+    probes = {"logit_std": functools.partial(logit_std, probe_x=probe_x)}
 
-    def logit_std(m: nn.Module) -> float:
-        with torch.no_grad():
-            return float(m(probe_x).std().item())
-
-    def phase(steps: int, lr: float, data_seed: int) -> TrainResult:
+    def phase(steps: int, lr: float, seeds: Sequence[int]) -> list[TrainResult]:
         printer = (
-            step_printer(f"{label}, lr {lr:g}", steps, max(steps // 4, 1)) if progress else None
+            step_printer(phase_label(label, lr), steps, max(steps // PROGRESS_LINES, 1))
+            if progress
+            else None
         )
-        train_config = blog_config(steps, lr=lr, data_seed=data_seed, probe_every=10)
-        return train(model, data, train_config, {"logit_std": logit_std}, printer)
+        configs = [blog_config(steps, lr=lr, data_seed=s, probe_every=PROBE_EVERY) for s in seeds]
+        return train_stacked(model, data, configs, probes, printer)
 
     half = config.half
-    first = phase(half, config.lr, seed)
+    first = phase(half, config.lr, data_seeds)
+    second = phase(config.steps - half, config.lr / 10, [s + 1 for s in data_seeds])
+    return [join_halves(a, b, half) for a, b in zip(first, second, strict=True)]
+
+
+def join_halves(first: TrainResult, second: TrainResult, half: int) -> TrainResult:
+    """One run from its two halves; a run that diverged in the first keeps None after it."""
     if first.first_nan_step is not None:
-        padding: list[float | None] = [None] * (config.steps - half)
+        padding: list[float | None] = [None] * len(second.losses)
         return TrainResult(first.losses + padding, first.first_nan_step, None, None, first.probes)
-    second = phase(config.steps - half, config.lr / 10, seed + 1)
     probes = {
         name: first.probes[name] + [(half + step, value) for step, value in second.probes[name]]
         for name in first.probes
@@ -234,15 +270,33 @@ def train_with_decay(
     return TrainResult(losses, first_nan_step(losses), second.val_loss, second.val_accuracy, probes)
 
 
+@torch.no_grad()
+def split_loss(model: nn.Module, split: CharSplit) -> float | None:
+    """The mean cross-entropy over a whole split in eval mode (the lecture's ``split_loss``),
+    in chunks; None if it is not finite."""
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    for start in range(0, len(split), EVAL_CHUNK):
+        x, y = split.x[start : start + EVAL_CHUNK], split.y[start : start + EVAL_CHUNK]
+        total += float(F.cross_entropy(model(x), y, reduction="sum").item())
+    model.train(was_training)
+    loss = total / len(split)
+    return loss if math.isfinite(loss) else None
+
+
 @dataclass(frozen=True)
 class Curve:
-    """One trained model of :data:`CURVES`: its run, its size, the names it samples."""
+    """One trained model of :data:`CURVES` with weight seed ``seed``: its run, its size, its
+    losses over the whole train split, the names it samples."""
 
     label: str
     init: str
     batchnorm: bool
+    seed: int
     parameters: int
     result: TrainResult
+    train_loss: float | None  # the whole train split, eval mode; None if the run diverged
     samples: list[str]  # empty when the model cannot sample (see ``no_samples``)
     no_samples: str | None = None  # why there are no samples: "the run diverged", ...
 
@@ -252,6 +306,7 @@ class Curve:
         return {
             "init": self.init,
             "batchnorm": self.batchnorm,
+            "seed": self.seed,
             "parameters": self.parameters,
             "first_loss": finite[0] if finite else None,
             "loss_steps_90_110": window_mean(losses, 90, 110),
@@ -261,42 +316,108 @@ class Curve:
             "logit_std_step_1000": probes.get(1000),
             "train_loss_end_of_first_half": window_mean(losses, half - SMOOTH, half),
             "train_loss_last_100": tail_mean(losses, SMOOTH),
+            "train_loss": self.train_loss,
             "val_loss": self.result.val_loss,
             "first_nan_step": self.result.first_nan_step,
         }
 
 
-def train_curve(
+def group_label(labels: Sequence[str], seeds: int) -> str:
+    """How progress lines name a stacked group: its runs and seeds."""
+    return f"{', '.join(labels)}: {seeds} seed{'s' * (seeds != 1)} each, stacked"
+
+
+def phase_label(label: str, lr: float) -> str:
+    """How progress lines name one half of a group's training."""
+    return f"{label}, lr {lr:g}"
+
+
+def loss_seeds(seed: int) -> list[int]:
+    """The weight seeds each run of :data:`CURVES` is trained with: ``seed``, ``seed + 2``, ...
+    (``LOSS_SEEDS`` of them). Seed s orders its halves' batches with data seeds s and s + 1, so
+    no two seeds share a batch order."""
+    return [seed + 2 * i for i in range(LOSS_SEEDS)]
+
+
+def curve_groups() -> list[list[str]]:
+    """The labels of :data:`CURVES` by model shape: without BatchNorm, then with it."""
+    groups: dict[bool, list[str]] = {}
+    for label, (_, batchnorm) in CURVES.items():
+        groups.setdefault(batchnorm, []).append(label)
+    return list(groups.values())
+
+
+def train_group(
     vocab: Vocabulary,
     splits: CharSplits,
     config: CharInitConfig,
-    seed: int,
-    label: str,
+    labels: Sequence[str],
+    seeds: Sequence[int],
     progress: bool,
+) -> list[Curve]:
+    """Every (label, seed) of ``labels`` x ``seeds`` trained together as one stacked model
+    (:mod:`initspec.stacked`): the labels must share a shape (all with BatchNorm or none).
+    Each member starts from ``build_char_mlp`` with its weight seed and draws its own batches."""
+    members = [(label, seed) for label in labels for seed in seeds]
+    models = [
+        build_char_mlp(vocab.size, init=CURVES[label][0], batchnorm=CURVES[label][1], seed=seed)
+        for label, seed in members
+    ]
+    stacked = StackedCharMLP(models)
+    name = group_label(labels, len(seeds))
+    results = train_with_decay(stacked, splits, config, [s for _, s in members], name, progress)
+    parameters = count_parameters(models[0])
+    return [
+        finish_curve(label, seed, stacked.member(k), parameters, result, vocab, splits)
+        for k, ((label, seed), result) in enumerate(zip(members, results, strict=True))
+    ]
+
+
+def finish_curve(
+    label: str,
+    seed: int,
+    model: nn.Module,
+    parameters: int,
+    result: TrainResult,
+    vocab: Vocabulary,
+    splits: CharSplits,
 ) -> Curve:
-    """Train the model of ``CURVES[label]`` (weight seed ``seed``) and sample from it."""
+    """A trained member's curve: its loss on the whole train split and names sampled from it."""
     init, batchnorm = CURVES[label]
-    model = build_char_mlp(vocab.size, init=init, batchnorm=batchnorm, seed=seed)
-    result = train_with_decay(model, splits, config, seed, label, progress)
-    parameters = count_parameters(model)
     if result.first_nan_step is not None or result.val_loss is None:
-        return Curve(label, init, batchnorm, parameters, result, [], "the run diverged")
+        return Curve(label, init, batchnorm, seed, parameters, result, None, [], "the run diverged")
+    train_loss = split_loss(model, splits.train)
     try:
         names = sample(model, vocab, SAMPLES, seed=seed)
     except ValueError as error:  # finite losses, yet weights or statistics overflowed
-        return Curve(label, init, batchnorm, parameters, result, [], str(error))
-    return Curve(label, init, batchnorm, parameters, result, names)
+        return Curve(label, init, batchnorm, seed, parameters, result, train_loss, [], str(error))
+    return Curve(label, init, batchnorm, seed, parameters, result, train_loss, names)
+
+
+def curve_jobs(
+    vocab: Vocabulary, splits: CharSplits, config: CharInitConfig, seed: int, progress: bool
+) -> list[Callable[[], list[Curve]]]:
+    """One job a model shape (:func:`curve_groups`), each training its runs of :data:`CURVES`
+    over :func:`loss_seeds` as one stacked model; for :func:`initspec.parallel.side_by_side`."""
+    seeds = loss_seeds(seed)
+    return [
+        functools.partial(train_group, vocab, splits, config, labels, seeds, progress)
+        for labels in curve_groups()
+    ]
 
 
 def train_curves(
     vocab: Vocabulary, splits: CharSplits, config: CharInitConfig, seed: int, progress: bool
 ) -> list[Curve]:
-    """One run per entry of ``CURVES``, side by side: same weight seed, same batches."""
-    jobs = [
-        functools.partial(train_curve, vocab, splits, config, seed, label, progress)
-        for label in CURVES
+    """Every run of :data:`CURVES` over :func:`loss_seeds`, one stacked model a shape, the
+    shapes side by side; in the order of ``CURVES``, then of the seeds."""
+    curves = [
+        c
+        for group in side_by_side(curve_jobs(vocab, splits, config, seed, progress))
+        for c in group
     ]
-    return side_by_side(jobs)
+    order = list(CURVES)
+    return sorted(curves, key=lambda c: order.index(c.label))
 
 
 def parameter_counts(vocab: Vocabulary) -> dict[str, int]:

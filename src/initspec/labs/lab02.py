@@ -23,17 +23,24 @@ from initspec.experiments.init_ablation import (
     run_ablations,
     weight_seed,
 )
-from initspec.formatting import fmt, markdown_table
-from initspec.labs.lab import Figure, Json, Lab, LabReport
+from initspec.formatting import markdown_table
+from initspec.labs.lab import Facts, Figure, Json, Lab, LabReport, last_steps
 from initspec.metrics import final_loss, loss_slope
 from initspec.options import check_memory
-from initspec.plots import plot_loss_curves
+from initspec.plots import Panel, plot_loss_panels
+from initspec.progress import Planned
 from initspec.train import TrainResult
 
 DIRECTORY = "10-norm-ablation"
 TITLE = "Lab 02 (stand-in): norm ablation"
-FINAL_WINDOW = 20  # the README's final loss: mean of the last 20 steps
+FINAL_WINDOW = 20  # the mean of the last 20 steps, beside the last step's loss
 BYTES_PER_PARAMETER = 4 * 3  # float32 weight, gradient and momentum buffer
+NORM_NAMES = {  # as the figure's panels and the README's findings name them
+    "none": "no norm (lab 01)",
+    "batchnorm": "BatchNorm",
+    "layernorm": "LayerNorm",
+    "rmsnorm": "RMSNorm",
+}
 
 Results = dict[str, dict[str, TrainResult]]  # "none" or a norm -> init -> run
 
@@ -57,6 +64,8 @@ def run(config: AblationConfig, seed: int, progress: bool) -> Results:
 
 
 def summary(result: TrainResult) -> dict[str, Any]:
+    """The manifest's numbers of one run. ``slope_last_200`` of a run that diverged is the fit
+    through its few exploding losses, not a trend: the README does not state it."""
     finite = result.finite_losses
     return {
         "first_nan_step": result.first_nan_step,
@@ -69,19 +78,34 @@ def summary(result: TrainResult) -> dict[str, Any]:
     }
 
 
-def loss_figure(path: Path, config: AblationConfig, results: Results) -> Path:
-    """Every norm and init on one log-scale axes."""
-    return plot_loss_curves(
+def plan(config: AblationConfig) -> list[Planned]:
+    """One setup per norm (and none), one run per init, for the progress header."""
+    return [
+        Planned(f"{NORM_NAMES[norm or 'none']}: one run per init", len(config.inits), config.steps)
+        for norm in (None, *NORMS)
+    ]
+
+
+def loss_figure(path: Path, config: AblationConfig, seed: int, results: Results) -> Path:
+    """Small multiples: a panel per norm (and none), a colour per init, the same axes."""
+    panels = [
+        Panel(
+            NORM_NAMES.get(norm, norm),
+            {init: round_floats(r.losses) for init, r in runs.items()},
+            nan_steps={init: r.first_nan_step for init, r in runs.items()},
+            setup=NORM_NAMES.get(norm, norm),
+        )
+        for norm, runs in results.items()
+    ]
+    return plot_loss_panels(
         path,
-        curves(results),
-        title=f"{TITLE}: {config.depth}-layer {config.activation} MLP, one norm per hidden layer",
-        nan_steps={
-            f"{norm} / {init}": r.first_nan_step
-            for norm, runs in results.items()
-            for init, r in runs.items()
-        },
+        panels,
+        title=(
+            f"Lab 02, norm ablation: {config.depth}-layer {config.activation} MLP, width "
+            f"{config.width}, a norm after every hidden Linear; SGD lr {config.lr:g} (momentum "
+            f"{config.momentum:g}, batch {config.batch_size}), data seed {seed}"
+        ),
         chance_level=math.log(2),
-        y_max=1e8,
     )
 
 
@@ -102,9 +126,9 @@ def report(config: AblationConfig, seed: int, results: Results) -> LabReport:
             "losses.json": Json(
                 {"steps": config.steps, "data_seed": seed, "losses": curves(results)}
             ),
-            "loss_curves.png": Figure(lambda path: loss_figure(path, config, results)),
+            "loss_curves.png": Figure(lambda path: loss_figure(path, config, seed, results)),
         },
-        readme=readme(config, seed, results),
+        readme=lambda facts: readme(config, facts, list(results)),
         config={"norms": list(NORMS)},
         seeds={
             "data": seed,
@@ -114,57 +138,103 @@ def report(config: AblationConfig, seed: int, results: Results) -> LabReport:
     )
 
 
-def readme(config: AblationConfig, seed: int, results: Results) -> list[str]:
-    rows = []
-    for norm, runs in results.items():
-        for init, result in runs.items():
-            s = summary(result)
-            rows.append(
-                [
-                    norm,
-                    init,
-                    fmt(s["first_nan_step"], "d"),
-                    fmt(s["final_loss_last_20"]),
-                    fmt(s["slope_last_200"], ".3g"),
-                    fmt(s["val_loss"]),
-                    fmt(s["val_accuracy"], ".3f"),
-                ]
-            )
+MANIFEST = "manifest.json"
+CHANCE = f"ln 2 = {math.log(2):.4f}"
+
+
+def readme(config: AblationConfig, facts: Facts, norms: list[str]) -> list[str]:
+    """The table of every norm and init, and what it shows, every number from the JSON."""
+
+    def number(norm: str, init: str, key: str, spec: str = ".4g") -> str:
+        return facts(MANIFEST, "results_summary", norm, init, key, spec=spec)
+
+    def diverged(norm: str, init: str) -> bool:
+        return facts.value(MANIFEST, "results_summary", norm, init, "first_nan_step") is not None
+
+    rows = [
+        [
+            norm,
+            init,
+            number(norm, init, "first_nan_step", "d"),
+            number(norm, init, "final_loss"),
+            number(norm, init, "final_loss_last_20"),
+            "diverged" if diverged(norm, init) else number(norm, init, "slope_last_200", ".3g"),
+            number(norm, init, "val_loss"),
+            number(norm, init, "val_accuracy", ".3f"),
+        ]
+        for norm in norms
+        for init in config.inits
+    ]
+    steps = config.steps
     header = [
         "norm",
         "init",
         "first NaN step",
-        f"final loss (last {FINAL_WINDOW} steps)",
-        f"slope, last {SLOPE_WINDOW} steps",
+        "final loss (last step)",
+        f"mean loss over {last_steps(steps, FINAL_WINDOW)}",
+        f"slope over {last_steps(steps, SLOPE_WINDOW)} (loss/step)",
         "val loss",
         "val accuracy",
     ]
-    lines = [
-        f"Lab 01's {config.depth}-layer {config.activation} MLP (hidden {config.width}) with a "
-        "normalisation layer between every hidden Linear and its activation, trained for "
-        f"{config.steps} steps of SGD (lr {config.lr:g}, momentum {config.momentum:g}, batch "
-        f"{config.batch_size}) on the toy task, once per norm and init; data seed {seed}, "
-        "weight seeds as lab 01 (one per init). The no-norm row is lab 01 itself. "
-        f"Chance loss is ln 2 = {math.log(2):.4f}.",
+
+    def option(key: str, spec: str = "g") -> str:
+        return facts(MANIFEST, "config", key, spec=spec)
+
+    return [
+        f"Lab 01's {option('depth', 'd')}-layer {config.activation} MLP (hidden "
+        f"{option('width', 'd')}) with a normalisation layer between every hidden Linear and its "
+        f"activation, trained for {option('steps', 'd')} steps of SGD (lr {option('lr')}, "
+        f"momentum {option('momentum')}, batch {option('batch_size', 'd')}) on the toy task, "
+        f"once per norm and init ({', '.join(config.inits)}); data seed "
+        f"{facts(MANIFEST, 'seeds', 'data', spec='d')}, weight seeds as lab 01 (one per init). "
+        "The rows without a norm are lab 01's runs at these options (the same model, seeds and "
+        "batches): `initspec lab 01` with the same options gives the same final losses. A "
+        "diverged run has no final loss and no slope. Chance loss is "
+        f"{CHANCE}.",
         "",
         *markdown_table(header, rows),
         "",
         "## What it shows",
         "",
+        *[f"- {finding(facts, norm, config.inits)}" for norm in norms],
+        "",
+        "`loss_curves.png`: a panel per norm, a colour per init, the same axes in every panel; "
+        "x marks the step where a loss became NaN, a triangle a loss off the scale.",
     ]
-    for norm, runs in results.items():
-        finals = {init: final_loss(r.losses, FINAL_WINDOW) for init, r in runs.items()}
-        known = [v for v in finals.values() if v is not None]
-        spread = max(known) - min(known) if len(known) == len(finals) else None
-        lines.append(
-            f"- {norm}: final losses "
-            + ", ".join(f"{init} {fmt(v)}" for init, v in finals.items())
-            + f"; spread between inits {fmt(spread)}"
-            + (" (a run hit NaN)" if spread is None else "")
-            + "."
+
+
+def finding(facts: Facts, norm: str, inits: tuple[str, ...]) -> str:
+    """One norm's outcome: which runs diverged, and the range of the others' final losses."""
+
+    def value(init: str, key: str) -> Any:
+        return facts.value(MANIFEST, "results_summary", norm, init, key)
+
+    def stated(init: str, key: str, spec: str = ".4g") -> str:
+        return facts(MANIFEST, "results_summary", norm, init, key, spec=spec)
+
+    name = NORM_NAMES.get(norm, norm)
+    diverged = [init for init in inits if value(init, "first_nan_step") is not None]
+    trained = sorted(
+        (init for init in inits if init not in diverged), key=lambda i: value(i, "final_loss")
+    )
+    parts = [
+        f"{init} diverged (NaN at step {stated(init, 'first_nan_step', 'd')})" for init in diverged
+    ]
+    above = [init for init in trained if value(init, "final_loss") >= math.log(2)]
+    if len(trained) == 1:
+        at_chance = ", at or above chance" if above else ""
+        parts.append(f"{trained[0]} ended at {stated(trained[0], 'final_loss')}{at_chance}")
+    elif trained:
+        low, high = trained[0], trained[-1]
+        parts.append(
+            f"final losses from {stated(low, 'final_loss')} ({low}) to "
+            f"{stated(high, 'final_loss')} ({high})"
         )
-    lines += ["", "`loss_curves.png`: every norm and init on one log-scale axes."]
-    return lines
+        if above:
+            parts.append(f"at or above chance: {', '.join(above)}")
+    if not diverged:
+        parts.append("no run diverged")
+    return f"{name}: {'; '.join(parts)}."
 
 
 LAB: Lab[AblationConfig, Results] = Lab(
@@ -176,4 +246,5 @@ LAB: Lab[AblationConfig, Results] = Lab(
     report=report,
     files=("losses.json", "loss_curves.png"),
     check=check,
+    plan=plan,
 )

@@ -4,7 +4,9 @@
 the directory appears whole or not at all), then writes what its report lists, and for every lab
 the same three files: ``README.md`` (the title, then the lab's text), ``manifest.json``
 (:func:`initspec.artifacts.manifest`) and ``train.py``, a script that regenerates the directory
-with the options it was written with.
+with the options it was written with. The README's numbers are read from the JSON files as
+written (:class:`initspec.labs.lab.Facts`). With ``progress``, the run prints its header and
+progress (:func:`initspec.progress.lab_progress`).
 """
 
 from __future__ import annotations
@@ -12,30 +14,43 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from initspec.artifacts import atomic_directory, manifest, write_json
-from initspec.labs.lab import Figure, Json, Lab, LabFile, Text
+from initspec.artifacts import JSONValue, atomic_directory, dumps, manifest, write_json
+from initspec.labs.lab import Facts, Figure, Json, Lab, LabFile, Stated, Text
 from initspec.options import CliOption, check_seed, cli_options
+from initspec.parallel import default_workers
+from initspec.progress import lab_progress
 
 COMMON_FILES = ("README.md", "manifest.json", "train.py")
 
 
-def write_lab(lab: Lab[Any, Any], config: Any, seed: int, out: Path, *, progress: bool) -> Path:
-    """Run ``lab`` with ``config`` and ``seed``; write its directory under ``out``; return it."""
+class Written(NamedTuple):
+    """A lab directory written: where, the numbers its README states, the wall time."""
+
+    path: Path
+    stated: tuple[Stated, ...]
+    seconds: float
+
+
+def write_lab(lab: Lab[Any, Any], config: Any, seed: int, out: Path, *, progress: bool) -> Written:
+    """Run ``lab`` with ``config`` and ``seed``; write its directory under ``out``."""
     check_seed(seed)
     lab.check(config, seed)
     final = Path(out) / lab.directory
     start = time.perf_counter()
-    with atomic_directory(final) as staging:
+    plan = lab.plan(config) if lab.plan is not None else None
+    shown = lab_progress(lab.title, f"{final}/", plan, workers=default_workers())
+    with atomic_directory(final) as staging, shown if progress else nullcontext():
         results = lab.run(config, seed, progress)
         report = lab.report(config, seed, results)
+        documents: dict[str, JSONValue] = {}
         for name, content in report.files.items():
             write_file(staging / name, content)
-        readme = "\n".join([f"# {lab.title}", "", *report.readme]) + "\n"
-        (staging / "README.md").write_text(readme, encoding="utf-8")
-        (staging / "train.py").write_text(train_script(lab, config, seed), encoding="utf-8")
+            if isinstance(content, Json):
+                documents[name] = as_written(content.value)
         document = manifest(
             lab=lab.key,
             config={**dataclasses.asdict(config), **report.config},
@@ -43,12 +58,22 @@ def write_lab(lab: Lab[Any, Any], config: Any, seed: int, out: Path, *, progress
             results_summary=report.summary,
             wall_time_s=time.perf_counter() - start,
         )
+        facts = Facts({**documents, "manifest.json": as_written(document)})
+        lines = report.readme(facts) if callable(report.readme) else report.readme
+        readme = "\n".join([f"# {lab.title}", "", *lines]) + "\n"
+        (staging / "README.md").write_text(readme, encoding="utf-8")
+        (staging / "train.py").write_text(train_script(lab, config, seed), encoding="utf-8")
         write_json(staging / "manifest.json", document)
         written = sorted(path.name for path in staging.iterdir())
         expected = sorted({*lab.files, *COMMON_FILES})
         if written != expected:
             raise RuntimeError(f"lab {lab.key} wrote {written}, but declares {expected}")
-    return final
+    return Written(final, tuple(facts.stated), time.perf_counter() - start)
+
+
+def as_written(value: JSONValue) -> JSONValue:
+    """``value`` as its JSON file will read back (NaN as null, tuples as lists)."""
+    return json.loads(dumps(value))
 
 
 def write_file(path: Path, content: LabFile) -> None:

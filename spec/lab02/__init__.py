@@ -1,0 +1,1 @@
+"""Spec of lab 02 (stand-in, the norm ablation) and the lecture's mitigations."""
