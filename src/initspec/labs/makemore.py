@@ -374,6 +374,8 @@ def final_loss_lines(
     naive, fixed = runs["naive"]["val_loss_mean"], runs["hidden-fix"]["val_loss_mean"]
     gap = None if naive is None or fixed is None else naive - fixed
     lecture_gap = LECTURE_VAL["naive"] - LECTURE_VAL["hidden-fix"]
+    normed = len(seeds) * sum(batchnorm for _, batchnorm in CURVES.values())
+    plain = len(seeds) * len(CURVES) - normed
     where = (
         "on the same names file as the lecture, so the levels compare directly"
         if lecture_corpus
@@ -389,15 +391,16 @@ def final_loss_lines(
         f'The lecture: "{VAL_CLAIM.statement}" Its notes print the validation loss alone, for '
         "the naive init and with both fixes (n/a: none printed); our hidden-fix run applies "
         f"both fixes. Each run here was trained with weight seeds {', '.join(map(str, seeds))} "
-        f"({LOSS_SEEDS} runs of one model trained together as one stacked model), {horizon}, "
-        f"{where}. Losses are over the whole split, in eval mode, after the last step "
+        f"(the {plain} runs without BatchNorm trained together as one stacked model, the "
+        f"{normed} with it as another), {horizon}, {where}. Losses are over the whole split, in "
+        "eval mode, after the last step "
         "(`final_losses.json`, `final_losses.png`).",
         "",
         *markdown_table(header, rows),
         "",
         f"The fixes {'lower' if gap is None or gap >= 0 else 'raise'} the mean validation "
         f"loss by {fmt(None if gap is None else abs(gap), '.4f')} (naive {fmt(naive, '.4f')} -> "
-        f"hidden-fix {fmt(fixed, '.4f')}); the lecture's fall by {lecture_gap:.2f} "
+        f"hidden-fix {fmt(fixed, '.4f')}); the lecture's falls by {lecture_gap:.2f} "
         f"({LECTURE_VAL['naive']:.2f} -> {LECTURE_VAL['hidden-fix']:.2f}).",
     ]
     return lines
