@@ -12,6 +12,8 @@ import math
 
 import torch
 
+from initspec.claims import CLAIMS
+
 # Nonlinearities whose gain torch.nn.init.calculate_gain knows.
 _TORCH_GAINS = ("linear", "identity", "relu", "tanh", "sigmoid", "leaky_relu", "selu")
 
@@ -54,8 +56,9 @@ def second_moment_gain(nonlinearity: str, samples: int = 2_000_000, seed: int = 
 
 
 # Lab 03: "Kaiming init scaled for GeLU's effective gain (~1.7)". The document's figure, kept
-# as stated; :func:`gelu_gain` is the gain that actually keeps a GeLU layer's second moment.
-DOCUMENT_GELU_GAIN = 1.7
+# as stated (in the registry); :func:`gelu_gain` is the gain that actually keeps a GeLU layer's
+# second moment.
+DOCUMENT_GELU_GAIN = CLAIMS["lab03.gelu-gain"].value("gain")
 
 
 def gelu_gain() -> float:
