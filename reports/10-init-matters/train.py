@@ -1,6 +1,10 @@
-"""Regenerate this directory (lab 01, the init ablation): python train.py [--out DIR] [--seed S].
+"""Regenerate this directory (Lab 01: init ablation).
 
-The experiment itself is initspec.labs.lab01.run_ablation; this script calls initspec's CLI.
+    python train.py [--out DIR] [--seed S]
+                    [any other option of `initspec lab 01`]
+
+It runs `initspec lab 01` with the options this directory was written with; options given
+here override them (`initspec lab 01 --help` lists them).
 """
 
 import argparse
@@ -9,8 +13,12 @@ from pathlib import Path
 
 from initspec.cli import main
 
+# How this directory's run differs from the lab's defaults:
+OPTIONS = []
+
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent)
 parser.add_argument("--seed", type=int, default=0)
-args = parser.parse_args()
-sys.exit(main(["lab", "01", "--out", str(args.out), "--seed", str(args.seed), *[]]))
+args, overrides = parser.parse_known_args()
+argv = ["lab", "01", "--out", str(args.out), "--seed", str(args.seed), *OPTIONS]
+sys.exit(main([*argv, *overrides]))

@@ -1,8 +1,10 @@
-"""Regenerate this directory (lab 03, residual depth).
+"""Regenerate this directory (Lab 03: residual depth).
 
-    python train.py [--use-residual yes|no|both] [--out DIR] [--seed S]
+    python train.py [--out DIR] [--seed S] [--use-residual yes|no|both]
+                    [any other option of `initspec lab 03`]
 
-The experiment itself is initspec.labs.lab03; this script calls initspec's CLI.
+It runs `initspec lab 03` with the options this directory was written with; options given
+here override them (`initspec lab 03 --help` lists them).
 """
 
 import argparse
@@ -11,11 +13,15 @@ from pathlib import Path
 
 from initspec.cli import main
 
+# How this directory's run differs from the lab's defaults:
+OPTIONS = []
+
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--use-residual", choices=("yes", "no", "both"), default="both")
 parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent)
 parser.add_argument("--seed", type=int, default=0)
-args = parser.parse_args()
+parser.add_argument("--use-residual", choices=["yes", "no", "both"], default="both")
+args, overrides = parser.parse_known_args()
 print("Using residual:", args.use_residual)
-sys.exit(main(["lab", "03", "--out", str(args.out), "--seed", str(args.seed),
-               "--use-residual", args.use_residual, *[]]))
+argv = ["lab", "03", "--out", str(args.out), "--seed", str(args.seed), *OPTIONS]
+argv += ["--use-residual", args.use_residual]
+sys.exit(main([*argv, *overrides]))
