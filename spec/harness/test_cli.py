@@ -70,7 +70,7 @@ def test_an_output_path_under_a_regular_file_is_refused(
     assert files_under(tmp_path) == ["a-file"]
 
 
-@pytest.mark.parametrize("value", ["0", "two", "-1"])
+@pytest.mark.parametrize("value", ["0", "two", "-1", "²", "\uff13"])
 def test_a_bad_worker_count_is_refused(
     value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

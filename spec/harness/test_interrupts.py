@@ -129,6 +129,20 @@ def test_a_stop_while_the_files_are_written_keeps_the_old_directory(tmp_path: Pa
     assert [p.name for p in final.iterdir()] == ["old.txt"]
 
 
+@pytest.fixture
+def signals_not_ignored() -> Iterator[None]:
+    """Default handlers for the signals under test, whatever this pytest inherited (``nohup``
+    starts it with SIGHUP ignored, and an ignored signal stays ignored by design)."""
+    saved = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
+    for signum in interrupts.SIGNALS:
+        if saved[signum] is signal.SIG_IGN:
+            signal.signal(signum, signal.SIG_DFL)
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.usefixtures("signals_not_ignored")
 def test_the_first_signal_sets_the_flag_and_the_handlers_come_back() -> None:
     before = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
     with stop_on_signals():
@@ -142,6 +156,7 @@ def test_the_first_signal_sets_the_flag_and_the_handlers_come_back() -> None:
     assert {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS} == before
 
 
+@pytest.mark.usefixtures("signals_not_ignored")
 def test_a_second_signal_exits_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     exits: list[int] = []
     monkeypatch.setattr(interrupts, "_exit_now", exits.append)

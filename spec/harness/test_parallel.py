@@ -79,7 +79,7 @@ def test_a_failing_job_raises_and_the_jobs_not_started_are_cancelled() -> None:
     assert len(started) < 8, f"every job started after the first failed: {started}"
 
 
-@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "²", "\uff13"])
 def test_a_bad_worker_count_is_a_value_error(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INITSPEC_WORKERS", value)
     with pytest.raises(ValueError, match="INITSPEC_WORKERS"):

@@ -36,7 +36,8 @@ def default_workers() -> int:
     value = os.environ.get(WORKERS_VARIABLE, "").strip()
     if not value:
         return max(1, len(os.sched_getaffinity(0)))
-    if not value.isdigit() or int(value) < 1:
+    # ASCII digits only: str.isdigit() also accepts "²" and full-width digits.
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise ValueError(f"{WORKERS_VARIABLE} must be a positive integer, got {value!r}")
     return int(value)
 

@@ -9,6 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_files(texts: Mapping[Path, str]) -> None:
     """Write every file through a temporary file of its own beside it, then rename them all.
 
@@ -16,10 +22,12 @@ def write_files(texts: Mapping[Path, str]) -> None:
     unless every one of them was written.
     """
     staged: dict[Path, str] = {}
+    mode = 0o666 & ~_umask()  # mkstemp makes 0600 files; a report is for every reader
     try:
         for path, text in texts.items():
             handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged[path] = name
+            os.chmod(name, mode)
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 file.write(text)
         for path, name in staged.items():
