@@ -51,13 +51,14 @@ DOCUMENT_STEPS = {
 # first few hundred steps of the post's runs. On a grid this coarse the step by which
 # BatchNorm's largest training lr exceeds the plain model's is 0 or 1 for the first model, and
 # its mean needs many seeds to be told from 0: a first-model seed costs little (the seeds at one
-# learning rate train as one stacked model), so 20 in the quick tier and 10 in the document
-# tier (a seed there is 10 runs of 200,000 steps). The 5-layer model trains one run at a time:
-# 3 or 5 seeds, more up to the cap where its t interval is undecided.
+# learning rate train as one stacked model), so 20 in the quick tier; in the document tier a
+# seed is 10 runs of 200,000 steps, so 5 first and more up to 10 while its t interval is
+# undecided. The 5-layer model trains one run at a time: 3 or 5 seeds, more up to the cap
+# where its t interval is undecided.
 PLANS = {
     "quick": {"first-model": (400, 20, 20), "five-layer": (300, 3, 10)},
     "document": {
-        "first-model": (DOCUMENT_STEPS["first-model"], 10, 10),
+        "first-model": (DOCUMENT_STEPS["first-model"], 5, 10),
         "five-layer": (DOCUMENT_STEPS["five-layer"], 5, 10),
     },
 }

@@ -355,8 +355,11 @@ _CLAIMS: tuple[Claim, ...] = (
         BLOG,
         "BatchNorm stabilises training and allows higher learning rates.",
         # The steps the post trains its BatchNorm models for: the first model's use_batch_norm
-        # run (MAX_STEPS) and the 5-layer model's loop (it breaks at step 1,000).
-        numbers=MappingProxyType({"first_model_steps": 200_000, "five_layer_steps": 1_000}),
+        # run (MAX_STEPS) and the 5-layer model's loop (it breaks at step 1,000); the dev loss
+        # the post prints after its BatchNorm run (bird names, V = 29).
+        numbers=MappingProxyType(
+            {"first_model_steps": 200_000, "five_layer_steps": 1_000, "dev_loss_batchnorm": 1.4285}
+        ),
     ),
     Claim(
         "blog.init-fixes-converge",

@@ -83,7 +83,7 @@ LECTURE_VAL = {
     "hidden-fix": VAL_CLAIM.value("val_loss_fixed"),
 }
 POST_V = CLAIMS["blog.output-scale-fix"].value("vocab_size")  # the post's bird names
-POST_DEV_LOSS_BATCHNORM = 1.4285  # the post's BatchNorm run, bird names (V = 29)
+POST_DEV_LOSS_BATCHNORM = CLAIMS["blog.bn-stabilises"].value("dev_loss_batchnorm")
 BYTES_PER_PARAMETER = 4 * 3  # float32 weight, gradient, and the diagnostics' copies
 BYTES_PER_BATCH_INDEX = 8 * 32 * 2  # int64 per example of a batch of 32, drawn then joined
 BYTES_PER_LOSS = 32  # a list entry and its float object
