@@ -109,10 +109,16 @@ def test_a_keyboard_interrupt_in_the_waiting_thread_stops_the_running_jobs() -> 
     steps = [0] * 6
     main = threading.main_thread().ident
     assert main is not None and threading.current_thread().ident == main
-    # Ctrl-C without stop_on_signals: Python's own handler raises KeyboardInterrupt
+    # Ctrl-C without stop_on_signals: Python's own handler raises KeyboardInterrupt. A pytest
+    # started in the background by a non-interactive shell inherits SIGINT ignored, and then
+    # Python installs no handler: install it here.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     once_both_run(steps, lambda: signal.pthread_kill(main, signal.SIGINT))
-    with pytest.raises(KeyboardInterrupt):
-        side_by_side([stoppable_job(steps, i) for i in range(6)], workers=2)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            side_by_side([stoppable_job(steps, i) for i in range(6)], workers=2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert max(steps) < 1000, f"a running job was waited for: {steps}"
     assert sum(count > 0 for count in steps) == 2, f"steps per job: {steps}"
     assert not STOP.is_set(), "the stop flag outlived the interrupted call"

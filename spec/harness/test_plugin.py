@@ -453,6 +453,10 @@ def test_bad_tier_or_seed_base_is_a_usage_error(
         ('["lab01.kaiming-trains"]\nverdict = "refuted"\nreason = "x\n', "not valid TOML"),
         ('["no.such-claim"]\nverdict = "refuted"\nreason = "x"\n', "unknown claim ID"),
         ('"lab01.kaiming-trains" = "refuted"\n', "must be a table"),
+        (
+            '["lab01.kaiming-trains"]\nverdict = "refuted"\nreason = "x"\ntiers = ["slow"]\n',
+            "'tiers' must be a non-empty list",
+        ),
     ],
 )
 def test_malformed_known_failures_are_usage_errors(
@@ -493,6 +497,32 @@ def test_case(evidence, case):
     result = run_suite(pytester, *STRICT, suite=suite, known=known)
     result.assert_outcomes(passed=1, xfailed=1)
     assert verdicts(pytester)["lab01.kaiming-trains"] == "refuted"
+
+
+@pytest.mark.parametrize(
+    ("tier", "outcomes", "verdict"),
+    [
+        # Listed for this tier: the failure is the known one.
+        ("quick", {"xfailed": 1}, "refuted"),
+        # Not listed for this tier: the same failure is a new one and the run is red.
+        ("document", {"failed": 1}, "refuted"),
+    ],
+)
+def test_tiers_restricts_an_entry_to_some_tiers(
+    pytester: pytest.Pytester, tier: str, outcomes: dict[str, int], verdict: str
+) -> None:
+    suite = (
+        HEADER
+        + """
+@pytest.mark.claim("lab01.kaiming-trains")
+def test_case(evidence):
+    evidence.check("loss", 1.0, comparison="<", bound=0.05)
+"""
+    )
+    known = '["lab01.kaiming-trains"]\nverdict = "refuted"\nreason = "x"\ntiers = ["quick"]\n'
+    result = run_suite(pytester, *STRICT, f"--tier={tier}", suite=suite, known=known)
+    result.assert_outcomes(**outcomes)
+    assert verdicts(pytester)["lab01.kaiming-trains"] == verdict
 
 
 def test_report_lists_every_claim_with_strict_json(pytester: pytest.Pytester) -> None:

@@ -214,6 +214,19 @@ def test_the_command_renders_it_all_again_byte_for_byte(reports: Path) -> None:
     assert snapshot(reports) == before
 
 
+def test_rendered_for_newer_code_every_older_verdict_is_marked(
+    reports: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured = json.loads((reports / "claims.json").read_text())["commit"]
+    monkeypatch.setattr("initspec.report.__main__.git_commit", lambda: "f" * 40)
+    assert rerender(["--code-commit", str(reports)]) == 0
+    index = (reports / "index.md").read_text(encoding="utf-8")
+    assert "Rendered again at commit fffffff" in index
+    assert f"*(at commit {measured[:7]})*" in index_row(reports, NAIVE)
+    assert json.loads((reports / "claims.json").read_text())["commit"] == measured
+    assert rerender(["--bogus", str(reports)]) == 2
+
+
 def test_figures_are_reproducible_and_reused_when_their_criteria_did_not_change(
     reports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,7 @@
     verdict = "conditional"          # or "refuted"
     reason = "what fails, and under which condition the claim does hold, in words"
     tests = ["test_name_substring"]  # optional: only the claim's tests whose name contains one
+    tiers = ["document"]             # optional: only in these tiers (default: every tier)
 
 The reason is words only: the figures behind it are the criteria its tests record, which the
 report renders. The plugin runs every listed test as a strict xfail that expects
@@ -22,9 +23,10 @@ from typing import Any
 import pytest
 
 from initspec.claims import get_claim
+from initspec.outcome import TIERS
 
 LISTED_VERDICTS = ("refuted", "conditional")
-_KEYS = {"verdict", "reason", "tests"}
+_KEYS = {"verdict", "reason", "tests", "tiers"}
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,14 @@ class KnownFailure:
     reason: str
     tests: tuple[str, ...] | None  # None: every test of the claim
     file: Path
+    # The tiers the entry holds in (a claim can fail at one horizon and hold at another).
+    tiers: tuple[str, ...] = TIERS
 
-    def applies_to(self, test_name: str) -> bool:
-        """Whether the test called ``test_name`` (with its parameters) is expected to fail."""
+    def applies_to(self, test_name: str, tier: str) -> bool:
+        """Whether the test called ``test_name`` (with its parameters) is expected to fail
+        in ``tier``."""
+        if tier not in self.tiers:
+            return False
         return self.tests is None or any(part in test_name for part in self.tests)
 
 
@@ -89,10 +96,19 @@ def _entry(file: Path, claim_id: str, entry: Any) -> KnownFailure:
         not isinstance(tests, list) or not tests or not all(isinstance(t, str) and t for t in tests)
     ):
         raise pytest.UsageError(f"{where}: 'tests' must be a non-empty list of non-empty strings")
+    tiers = entry.get("tiers", list(TIERS))
+    if (
+        not isinstance(tiers, list)
+        or not tiers
+        or not all(tier in TIERS for tier in tiers)
+        or len(set(tiers)) != len(tiers)
+    ):
+        raise pytest.UsageError(f"{where}: 'tiers' must be a non-empty list of {list(TIERS)}")
     return KnownFailure(
         claim_id=claim_id,
         verdict=verdict,
         reason=" ".join(reason.split()),
         tests=tuple(tests) if tests is not None else None,
         file=file,
+        tiers=tuple(tiers),
     )

@@ -137,6 +137,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     path = Path(option) if option else config.rootpath / "spec" / "known_failures"
     known = load_known_failures(path)
     raises = _not_met_types(config)
+    tier = current_tier(config)
     for item in items:
         for claim_id in _claim_ids(item):
             if claim_id not in CLAIMS:
@@ -145,7 +146,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 except KeyError as error:
                     raise pytest.UsageError(f"{item.nodeid}: {error.args[0]}") from None
             entry = known.get(claim_id)
-            if entry is not None and entry.applies_to(item.name):
+            if entry is not None and entry.applies_to(item.name, tier):
                 item.stash[_KNOWN] = entry
                 item.add_marker(pytest.mark.xfail(strict=True, raises=raises, reason=entry.reason))
 

@@ -1,7 +1,10 @@
-"""``python -m initspec.report [REPORTS_DIR]``: render the report again from claims.json.
+"""``python -m initspec.report [--code-commit] [REPORTS_DIR]``: render the report again from
+claims.json.
 
 Nothing is measured: the verdicts, figures and freshness are claims.json's; what the registry
-says (statements, lab directories) is today's. Everything rendered from claims.json is written
+says (statements, lab directories) is today's. With ``--code-commit`` the report is rendered
+for the code it runs from (its git commit): every verdict measured at another commit is marked
+as older than the code, and the summary says so. Everything rendered from claims.json is written
 again: the claim pages and their figures (``claims/``), index.md and index.html. A claims.json
 that does not match its schema is left as it is, with one line on stderr and exit code 2.
 """
@@ -13,16 +16,26 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from initspec.artifacts import git_commit
 from initspec.claims import CLAIMS
 from initspec.report.entry import Report
 from initspec.report.merge import as_registry_says, blank_entry
 from initspec.report.publish import render_report
 from initspec.report.store import CLAIMS_JSON, LOCK_TIMEOUT_S, read_earlier
 
+USAGE = "usage: python -m initspec.report [--code-commit] [REPORTS_DIR]"
+
 
 def main(argv: list[str]) -> int:
-    if len(argv) > 1:
-        print("usage: python -m initspec.report [REPORTS_DIR]", file=sys.stderr)
+    code_commit = None
+    if argv and argv[0] == "--code-commit":
+        argv = argv[1:]
+        code_commit = git_commit()
+        if code_commit is None:
+            print("initspec: --code-commit: this code is not a git checkout", file=sys.stderr)
+            return 2
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
+        print(USAGE, file=sys.stderr)
         return 2
     reports_dir = Path(argv[0] if argv else "reports")
     json_path = reports_dir / CLAIMS_JSON
@@ -45,6 +58,7 @@ def main(argv: list[str]) -> int:
             commit=earlier.commit,
             claims=entries,
             previous_generated_at=earlier.previous_generated_at,
+            code_commit=code_commit,
         )
         failures: list[str] = []
 

@@ -130,13 +130,21 @@ class Report:
     """The whole report: one entry per registry claim, in registry order.
 
     ``previous_generated_at`` is when the report this one replaced was generated (None if there
-    was none): the entries' ``previous_verdict`` are that report's.
+    was none): the entries' ``previous_verdict`` are that report's. ``code_commit`` (not stored
+    in claims.json) is the commit of the code that renders the report again, where it differs
+    from the run's: every verdict measured at another commit is then marked as older.
     """
 
     generated_at: str
     commit: str | None
     claims: list[ClaimEntry]
     previous_generated_at: str | None = None
+    code_commit: str | None = None
+
+    @property
+    def current_commit(self) -> str | None:
+        """The commit a verdict must have been measured at to count as current."""
+        return self.code_commit or self.commit
 
     def counts(self) -> dict[str, int]:
         """How many claims have each verdict (every verdict listed, zeros included)."""

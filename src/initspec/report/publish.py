@@ -66,7 +66,7 @@ def write_claim_pages(report: Report, reports_dir: Path, warn: Say = say) -> lis
     with atomic_directory(final) as staging:
         for entry in report.claims:
             figure = _figure(entry, staging, final, canvas, warn)
-            view = claim_view(entry, reports_dir, figure, report.commit)
+            view = claim_view(entry, reports_dir, figure, report.current_commit)
             (staging / f"{entry.id}.md").write_text(render_claim_page(view), encoding="utf-8")
             views.append(view)
     return views

@@ -34,10 +34,17 @@ def summary_line(report: Report) -> str:
     """``Generated <time> at commit <c>. 49 holds, 7 refuted, ... of 65 claims.``"""
     counts = report.counts()
     at_commit = f" at commit {short_commit(report.commit)}" if report.commit else ""
+    rendered = ""
+    if report.code_commit and report.code_commit != report.commit:
+        rendered = (
+            f" Rendered again at commit {short_commit(report.code_commit)}, newer code than the "
+            "run's: every verdict marked *(at commit …)* is older than this code."
+        )
     return (
         f"Generated {report.generated_at}{at_commit}. "
         + ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
         + f" of {len(report.claims)} claims."
+        + rendered
     )
 
 
@@ -100,7 +107,7 @@ def render_index(report: Report) -> str:
             star = " ★" if entry.headline else ""
             lines.append(
                 f"| `{entry.id}`{star} | {cell(entry.statement)} | "
-                f"{verdict_cell(entry, report.commit)} | {cell(finding(entry))} | "
+                f"{verdict_cell(entry, report.current_commit)} | {cell(finding(entry))} | "
                 f"{cell(training_text(entry))} | [page]({href(page_path(entry.id))}) |"
             )
     return "\n".join(lines) + "\n"
