@@ -14,7 +14,7 @@ from initspec.cli import main
 
 TINY = ["--steps", "20", "--depth", "4", "--width", "32", "--quiet"]
 RUN_BLOCK = "run"
-RUN_FIELDS = {"wall_time_s", "git_commit", "versions", "runs_side_by_side"}
+RUN_FIELDS = {"wall_time_s", "git_commit", "versions", "runs_side_by_side", "device"}
 
 
 def run_lab01(out: Path, seed: int) -> Path:

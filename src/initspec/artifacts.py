@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from initspec.atomic import atomic_directory as atomic_directory  # its home is initspec.atomic
+from initspec.devices import current_device
 from initspec.parallel import default_workers
 
 JSONValue = Any
@@ -106,7 +107,8 @@ def manifest(
 
     Everything but the ``"run"`` block is a function of the seed, the options and the code:
     two runs with the same seed write it byte for byte the same. The ``"run"`` block describes
-    the particular run: ``wall_time_s``, ``git_commit``, ``versions`` and ``runs_side_by_side``.
+    the particular run: ``wall_time_s``, ``git_commit``, ``versions``, ``runs_side_by_side`` and
+    the ``device`` it trained on (a GPU's results agree with the CPU's to rounding, not bytes).
     Every training run does its ops on one thread (``threads_per_run``), so how many ran side by
     side does not change a result.
     """
@@ -121,5 +123,6 @@ def manifest(
             "git_commit": git_commit(),
             "versions": library_versions(),
             "runs_side_by_side": default_workers(),
+            "device": str(current_device()),
         },
     }

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 from initspec.artifacts import check_writable_dir
 from initspec.atomic import check_target
 from initspec.claims import CLAIMS
+from initspec.devices import DEVICE_ENV, use_device
 from initspec.interrupts import run_interruptibly
 from initspec.labs import LABS, Lab
 from initspec.labs.writer import write_lab
@@ -79,6 +80,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no header and no progress lines while it trains"
+    )
+    parser.add_argument(
+        "--device",
+        default=None,
+        metavar="D",
+        help=f"train on cpu (the default), cuda or cuda:N (default ${DEVICE_ENV}, else cpu)",
     )
 
 
@@ -250,6 +257,7 @@ def _main(argv: Sequence[str] | None) -> int:
         keys = list(LABS) if args.lab == ALL else [args.lab]
         seed, chosen = _configs(args, keys)
         default_workers()  # a bad $INITSPEC_WORKERS fails here, before anything is written
+        use_device(args.device)  # so does a device that is not there
         out = Path(args.out)
         check_writable_dir(out)
         for lab, _ in chosen:

@@ -14,6 +14,13 @@ class Dataset:
     x_val: torch.Tensor
     y_val: torch.Tensor
 
+    def to(self, device: torch.device) -> Dataset:
+        """The same data on ``device`` (this dataset itself where it is there already)."""
+        if self.x_train.device == device:
+            return self
+        tensors = (self.x_train, self.y_train, self.x_val, self.y_val)
+        return Dataset(*(tensor.to(device) for tensor in tensors))
+
     @property
     def in_dim(self) -> int:
         return int(self.x_train.shape[1])

@@ -23,6 +23,7 @@ from torch.nn import functional as F
 
 from initspec.blocks import DeepMLP
 from initspec.data import Dataset, batch_order
+from initspec.devices import current_device
 from initspec.interrupts import raise_if_stopped
 from initspec.norms import RMSNorm
 from initspec.progress import ambient_progress
@@ -142,7 +143,7 @@ class FastSGD:
     ) -> tuple[float, float | None]:
         """One training step on batch (x, y). Returns the loss and, if asked, |grad W1|."""
         lr, momentum, residual = self.lr, self.momentum, self.residual
-        ones = torch.ones(len(x))
+        ones = torch.ones(len(x), device=x.device)
         with torch.no_grad():
             pre = self.pre_norm.forward(x) if self.pre_norm is not None else None
             if pre is not None:
@@ -163,7 +164,7 @@ class FastSGD:
 
             # Backward. Each parameter is updated as soon as the backward pass is done with it.
             dz = torch.softmax(logits, dim=-1)
-            dz[torch.arange(len(y)), y] -= 1.0
+            dz[torch.arange(len(y), device=y.device), y] -= 1.0
             dz /= len(y)
             dx = self.head.backward(dz, x, momentum, ones)
             self.head.update(lr)
@@ -201,9 +202,13 @@ def train_deep(
     """
     if config.optimizer != "sgd":
         raise ValueError(f"the hand-written step does SGD only, got {config.optimizer!r}")
+    device = current_device()  # the batches are drawn on the CPU, then trained on the device
+    model.to(device)
+    data = data.to(device)
     optimizer = FastSGD(model, config.lr, config.momentum)
     progress = progress if progress is not None else ambient_progress(config.steps)
     order = batch_order(len(data.x_train), config.batch_size, config.steps, config.data_seed)
+    order = order.to(device)
     losses: list[float | None] = [None] * config.steps
     norms: list[tuple[int, float]] = []
     first_nan: int | None = None
@@ -224,4 +229,5 @@ def train_deep(
         if progress is not None:
             progress(step, value)
     val_loss, val_accuracy = (None, None) if first_nan is not None else evaluate(model, data)
+    model.to("cpu")  # callers read the trained weights where they built them
     return TrainResult(losses, first_nan, val_loss, val_accuracy, {LAYER1: norms})

@@ -48,6 +48,7 @@ import pytest
 
 from initspec.artifacts import git_commit, strict
 from initspec.claims import CLAIMS, get_claim
+from initspec.devices import DEVICE_ENV, DeviceError, use_device
 from initspec.evidence import Evidence, current_seed_base, current_tier
 from initspec.judge import ClaimNotMet, ClaimUndecided
 from initspec.known_failures import KnownFailure, load_known_failures
@@ -93,6 +94,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="quick (default; also $INITSPEC_TIER): short horizons; document: the documents' own",
     )
     group.addoption(
+        "--device",
+        dest="initspec_device",
+        default=None,
+        help=f"train on cpu (default), cuda or cuda:N (also ${DEVICE_ENV})",
+    )
+    group.addoption(
         "--seed-base",
         dest="initspec_seed_base",
         type=_seed_base,
@@ -111,6 +118,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(*ids): the catalog claims this test checks")
     config.addinivalue_line("markers", "slow: a test that trains for long; run in the full tier")
     current_tier(config)  # a bad $INITSPEC_TIER stops the run before anything is collected
+    try:  # a device that is not there, too: one line and exit code 2, as the labs' command
+        use_device(config.getoption("initspec_device", None))
+    except DeviceError as error:
+        pytest.exit(f"initspec: error: {error}", returncode=2)
     config.pluginmanager.register(ClaimCollector(config), "initspec-claim-collector")
 
 

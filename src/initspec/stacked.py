@@ -40,6 +40,7 @@ from torch.nn import functional as F
 
 from initspec.charmodel import CharMLP
 from initspec.data import Dataset, batch_order
+from initspec.devices import current_device
 from initspec.interrupts import raise_if_stopped
 from initspec.norms import BatchNorm1d
 from initspec.progress import ambient_progress
@@ -163,7 +164,7 @@ class StackedCharMLP(nn.Module):
         """Stop training ``member`` (its loss became non-finite): no more updates or buffers."""
         self.stopped[member] = True
         if self.norm is not None:
-            self.norm.frozen = torch.tensor(self.stopped)
+            self.norm.frozen = torch.tensor(self.stopped, device=self.offsets.device)
 
     @torch.no_grad()
     def member(self, k: int) -> CharMLP:
@@ -203,7 +204,7 @@ def sgd_step(model: StackedCharMLP, lr: float) -> None:
             if param.grad is None:
                 continue
             if stopped:
-                param.grad.index_fill_(0, torch.tensor(stopped), 0.0)
+                param.grad.index_fill_(0, torch.tensor(stopped, device=param.device), 0.0)
             param.add_(param.grad, alpha=-lr)
 
 
@@ -265,6 +266,12 @@ def train_stacked(
         return [TrainResult(losses[k], None, None, None, probed[k]) for k in members]
     progress = progress if progress is not None else ambient_progress(config.steps)
 
+    device = current_device()  # the batches are drawn on the CPU, then trained on the device
+    cpu_data, data = data, data.to(device)
+    model.to(device)
+    if model.norm is not None and model.norm.frozen is not None:
+        model.norm.frozen = model.norm.frozen.to(device)
+    orders, member_order = orders.to(device), member_order.to(device)
     params = list(model.parameters())
     model.train()
     for step in range(config.steps):
@@ -298,9 +305,12 @@ def train_stacked(
             live = [values[k] for k in members if not model.stopped[k]]
             progress(step, math.fsum(live) / len(live))
 
+    model.to("cpu")  # members are read back as single CPU models
+    if model.norm is not None and model.norm.frozen is not None:
+        model.norm.frozen = model.norm.frozen.cpu()
     results = []
     for k in members:
         trained = not stopped_before[k] and first_nan[k] is None
-        val_loss, val_accuracy = evaluate(model.member(k), data) if trained else (None, None)
+        val_loss, val_accuracy = evaluate(model.member(k), cpu_data) if trained else (None, None)
         results.append(TrainResult(losses[k], first_nan[k], val_loss, val_accuracy, probed[k]))
     return results

@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from initspec.data import Dataset, batch_order
+from initspec.devices import current_device
 from initspec.interrupts import raise_if_stopped
 from initspec.metrics import final_loss
 from initspec.progress import ambient_progress
@@ -87,8 +88,12 @@ def train(
     """
     probes = probes or {}
     progress = progress if progress is not None else ambient_progress(config.steps)
+    device = current_device()  # the batches are drawn on the CPU, then trained on the device
+    model.to(device)
+    data = data.to(device)
     optimizer = make_optimizer(model, config)
     order = batch_order(len(data.x_train), config.batch_size, config.steps, config.data_seed)
+    order = order.to(device)
     losses: list[float | None] = [None] * config.steps
     probed: dict[str, list[tuple[int, float]]] = {name: [] for name in probes}
     first_nan: int | None = None
@@ -116,6 +121,7 @@ def train(
             progress(step, value)
 
     val_loss, val_accuracy = (None, None) if first_nan is not None else evaluate(model, data)
+    model.to("cpu")  # callers read the trained weights where they built them
     return TrainResult(losses, first_nan, val_loss, val_accuracy, probed)
 
 

@@ -219,6 +219,7 @@ def logit_std(model: StackedCharMLP, probe_x: torch.Tensor) -> list[float]:
     """Each member's std of its logits on the windows ``probe_x`` (read in training mode, as
     the single-model loop reads it)."""
     with torch.no_grad():
+        probe_x = probe_x.to(model.offsets.device)  # the model may train on a GPU
         logits = model(probe_x.expand(model.members, -1, -1))
         values: list[float] = logits.flatten(start_dim=1).std(dim=1).tolist()
         return values
