@@ -54,6 +54,9 @@ VARIANT_COLORS: dict[str, str] = {
     "hidden-fix": "tab:blue",
     "hidden-fix + BatchNorm": "tab:green",
 }
+# A line style where two variants' curves lie on top of each other: the BatchNorm run's dashes
+# let the hidden-fix run's curve show through. Any other variant is drawn solid.
+VARIANT_LINESTYLES: dict[str, Any] = {"hidden-fix + BatchNorm": (0, (4, 2))}
 SPARE_COLORS = ("tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:green")
 MAX_SERIES = 6  # more curves than this on one axes: draw small multiples instead
 OFF_SCALE = 100.0  # a loss this many times the reference level is off the scale
@@ -64,7 +67,8 @@ LEGEND_WIDTH = 2.7  # inches right of the panels for the legend
 LEGEND_CHARS = 36  # a legend entry longer than this wraps
 TITLE_INCHES_PER_CHAR = 0.09  # a title wraps where it would be wider than its figure
 FIGSIZE = (8.0, 5.0)  # plot_final_losses
-COLORS = ("tab:red", "tab:orange", "tab:blue", "tab:green", "tab:purple", "tab:brown")
+# plot_final_losses: each split's marker, and whether it is drawn hollow (train: open circles)
+SPLIT_MARKERS: tuple[tuple[str, bool], ...] = (("o", True), ("s", False), ("D", False))
 
 
 def variant_colors(labels: Iterable[str], fixed: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -180,14 +184,22 @@ def plot_loss_panels(
         if index >= (rows - 1) * cols:
             axes.set_xlabel(STEP_LABEL)
     handles = [
-        Line2D([], [], color=color, linewidth=2, label=label) for label, color in palette.items()
+        Line2D(
+            [],
+            [],
+            color=color,
+            linestyle=VARIANT_LINESTYLES.get(label, "-"),
+            linewidth=2,
+            label=label,
+        )
+        for label, color in palette.items()
     ]
     if chance_level is not None:
         handles.append(
             Line2D([], [], color="gray", linestyle="--", label=f"chance level, {chance_level:.4g}")
         )
-    _legend(grid[0][cols - 1], [*handles, *notes.values()])
-    _title(figure, title)
+    legend_outside(grid[0][cols - 1], [*handles, *notes.values()])
+    wrapped_title(figure, title)
     return save_figure(figure, path)
 
 
@@ -209,7 +221,15 @@ def _draw_panel(
         points = [(step, loss) for step, loss in enumerate(losses) if loss is not None]
         ys = [loss if _on_scale(loss, scale, panel.log_y) else math.nan for _, loss in points]
         marker = "o" if len(points) < SHORT else None
-        axes.plot([s for s, _ in points], ys, color=color, lw=1.0, marker=marker, markersize=3)
+        axes.plot(
+            [s for s, _ in points],
+            ys,
+            color=color,
+            linestyle=VARIANT_LINESTYLES.get(label, "-"),
+            lw=1.0,
+            marker=marker,
+            markersize=3,
+        )
         off = [(step, loss) for step, loss in points if loss > scale.cap]
         if off:  # drawn on the top edge, their values in the legend
             _mark_edge(axes, [step for step, _ in off], top, "^", color)
@@ -259,7 +279,7 @@ def _note(notes: dict[str, Any], text: str, color: str, **style: Any) -> None:
     notes[text] = Line2D([], [], color=color, label=text, **style)
 
 
-def _mark_edge(axes: Any, steps: Sequence[int], y: float, marker: str, color: str) -> None:
+def _mark_edge(axes: Any, steps: Sequence[float], y: float, marker: str, color: str) -> None:
     """Markers on an edge of the axes (``y``) at ``steps``: points a curve cannot show."""
     axes.plot(
         steps,
@@ -278,13 +298,13 @@ def _on_scale(loss: float, scale: Scale, log_y: bool) -> bool:
     return loss <= scale.cap and (loss > 0 or not log_y)
 
 
-def _title(figure: Any, title: str) -> None:
+def wrapped_title(figure: Any, title: str) -> None:
     """The figure's title, wrapped to its width."""
     chars = int(figure.get_figwidth() / TITLE_INCHES_PER_CHAR)
     figure.suptitle(textwrap.fill(title, chars), fontsize=11)
 
 
-def _legend(axes: Any, handles: Sequence[Any]) -> None:
+def legend_outside(axes: Any, handles: Sequence[Any]) -> None:
     """The legend right of ``axes`` (the top-right panel), outside the data; long entries
     wrap."""
     for handle in handles:
@@ -357,8 +377,8 @@ def plot_gradient_norms(
     axes.set_xlabel(STEP_LABEL)
     axes.set_ylabel(ylabel)
     axes.grid(True, which="major", alpha=0.3)
-    _legend(axes, handles)
-    _title(figure, title)
+    legend_outside(axes, handles)
+    wrapped_title(figure, title)
     return save_figure(figure, path)
 
 
@@ -370,29 +390,61 @@ def plot_final_losses(
     documents: Mapping[str, Mapping[str, float]] | None = None,
     document_label: str = "document",
     document_format: str = "g",
+    colors: Mapping[str, str] | None = None,
 ) -> Path:
-    """Each run's final losses, one column a run: ``losses[run][split]`` holds one loss a seed
-    (None: diverged, not drawn), each split in its own colour and marker, seeds side by side.
-    ``documents[run][split]`` is a document's value for that run, drawn as a wide bar and
-    written with ``document_format``."""
+    """Each run's final losses, one column a run in the run's colour (:func:`variant_colors`):
+    ``losses[run][split]`` holds one loss a seed, each split its own marker (:data:`SPLIT_MARKERS`),
+    seeds side by side. A seed without a finite loss (None: diverged) is an ``x`` on the top edge;
+    a loss above :data:`OFF_SCALE` times the median loss is off the scale, a triangle on the top
+    edge with its value in the legend. ``documents[run][split]`` is a document's value for that
+    run, drawn as a black bar and written with ``document_format``."""
     documents = documents or {}
-    figure, axes = new_figure(FIGSIZE)
     runs = list(losses)
+    palette = variant_colors(runs, colors)
     splits = sorted({split for run in losses.values() for split in run})
+    finite = [
+        v
+        for run in losses.values()
+        for values in run.values()
+        for v in values
+        if v is not None and math.isfinite(v)
+    ]
+    level = statistics.median(finite) if finite else 1.0
+    cap = abs(level) * OFF_SCALE if level else math.inf
+    shown = [v for v in finite if v <= cap]
+    shown += [v for run in documents.values() for v in run.values()]
+    low, high = (min(shown), max(shown)) if shown else (0.0, 1.0)
+    margin = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
+    top = high + margin
+    figure, axes = new_figure((FIGSIZE[0] + LEGEND_WIDTH, FIGSIZE[1]))
     width = 0.6 / max(len(splits), 1)
+    notes: dict[str, Any] = {}
     for s, split in enumerate(splits):
-        color = COLORS[(s + 2) % len(COLORS)]
+        marker, hollow = SPLIT_MARKERS[s % len(SPLIT_MARKERS)]
         for r, run in enumerate(runs):
-            values = [v for v in losses[run].get(split, []) if v is not None]
+            color = palette[run]
+            values = list(losses[run].get(split, []))
             centre = r + (s - (len(splits) - 1) / 2) * width
-            spread = [centre + (i - (len(values) - 1) / 2) * width / 4 for i in range(len(values))]
+            xs = [centre + (i - (len(values) - 1) / 2) * width / 4 for i in range(len(values))]
+            on = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None and v <= cap]
             axes.plot(
-                spread,
-                values,
-                "o" if s == 0 else "s",
+                [x for x, _ in on],
+                [v for _, v in on],
+                linestyle="none",
+                marker=marker,
                 color=color,
-                label=f"{split} (one point a seed)" if r == 0 else None,
+                markerfacecolor="none" if hollow else color,
             )
+            lost = [x for x, v in zip(xs, values, strict=True) if v is None or math.isnan(v)]
+            if lost:
+                _mark_edge(axes, lost, top, "x", color)
+                text = f"{run}, {split}: {len(lost)} seed(s) without a loss (diverged)"
+                _note(notes, text, color, linestyle="none", marker="x")
+            off = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None and v > cap]
+            if off:
+                _mark_edge(axes, [x for x, _ in off], top, "^", color)
+                text = f"{run}, {split}: off the scale, up to {max(v for _, v in off):.3g}"
+                _note(notes, text, color, linestyle="none", marker="^")
             document = documents.get(run, {}).get(split)
             if document is not None:
                 axes.plot([centre - width / 2, centre + width / 2], [document] * 2, color="black")
@@ -403,11 +455,26 @@ def plot_final_losses(
                     xytext=(3, -3),
                     fontsize=8,
                 )
-    axes.plot([], [], color="black", label=f"{document_label}'s value")
+    handles: list[Any] = [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=marker,
+            color="dimgray",
+            markerfacecolor="none" if hollow else "dimgray",
+            label=f"{split} (one point a seed)",
+        )
+        for split, (marker, hollow) in zip(splits, SPLIT_MARKERS, strict=False)
+    ]
+    handles.append(Line2D([], [], color="black", label=f"{document_label}'s value"))
     axes.set_xticks(range(len(runs)), runs)
+    for tick, run in zip(axes.get_xticklabels(), runs, strict=True):
+        tick.set_color(palette[run])
     axes.set_xlim(-0.5, len(runs) - 0.5)
-    axes.set_ylabel("loss at the end of training (cross-entropy)")
-    axes.set_title(title)
+    axes.set_ylim(low - margin, top)
+    axes.set_ylabel("loss at the end of training (cross-entropy, nats)")
     axes.grid(True, axis="y", alpha=0.3)
-    axes.legend(loc="upper right")
+    legend_outside(axes, [*handles, *notes.values()])
+    wrapped_title(figure, title)
     return save_figure(figure, path)

@@ -26,6 +26,7 @@ from typing import Any
 from initspec.artifacts import JSONValue, round_floats
 from initspec.claims import CLAIMS
 from initspec.corpus import DEFAULT_CORPUS
+from initspec.diagnostics import DEAD_THRESHOLD
 from initspec.diagnostics_plots import (
     plot_activation_histograms,
     plot_gradient_histograms,
@@ -160,18 +161,19 @@ def diagnostics_files(study: DiagnosticsStudy) -> dict[str, LabFile]:
     files: dict[str, LabFile] = {}
 
     def gain_figures(label: str, snap: Snapshot) -> None:
+        setup = f"{model_words(snap)}, {label}, one batch of {BATCH_SIZE}"
         files[f"diagnostics/{activation_figure(label)}"] = Figure(
             functools.partial(
                 plot_activation_histograms,
                 outputs=snap.outputs,
-                title=f"Distribution of activations ({label})",
+                title=f"Distribution of activations: {setup}",
             )
         )
         files[f"diagnostics/{gradient_figure(label)}"] = Figure(
             functools.partial(
                 plot_gradient_histograms,
                 grads=snap.grads,
-                title=f"Distribution of gradients ({label})",
+                title=f"Distribution of gradients: {setup}",
             )
         )
 
@@ -182,7 +184,9 @@ def diagnostics_files(study: DiagnosticsStudy) -> dict[str, LabFile]:
         functools.partial(
             plot_update_ratios,
             history=run.history,
-            title=f"update:data ratio, BatchNorm model, SGD lr {run.lr}, batch {BATCH_SIZE}",
+            labels=weight_labels(list(run.history)),
+            title=f"update:data ratio of each weight: {model_words(run.final)} with BatchNorm, "
+            f"plain SGD lr {run.lr}, batch {BATCH_SIZE}",
         )
     )
     gain_figures(trained_label(run), run.final)
@@ -191,10 +195,29 @@ def diagnostics_files(study: DiagnosticsStudy) -> dict[str, LabFile]:
             functools.partial(
                 plot_saturation_map,
                 outputs=item.outputs,
-                title=f"Hidden layer activations, abs > 0.99 ({item.init} init)",
+                threshold=DEAD_THRESHOLD,
+                title=f"Saturated tanh units (abs(h) > {DEAD_THRESHOLD:g}): the first model "
+                f"(hidden {item.outputs.shape[-1]}) at init, {item.init}, one batch",
             )
         )
     return files
+
+
+def model_words(snap: Snapshot) -> str:
+    """The deep model a snapshot was read on, as its figures' titles name it."""
+    hidden = next(iter(snap.outputs.values())).shape[-1]
+    return f"{len(snap.outputs)}-layer tanh MLP (hidden {hidden})"
+
+
+def weight_labels(names: list[str]) -> dict[str, str]:
+    """The deep model's weight matrices (forward order: the embedding, the Linear before each
+    tanh, the output Linear) as a reader counts them, each with its parameter name."""
+    labels = {name: f"layer {k} ({name})" for k, name in enumerate(names[1:-1], start=1)}
+    if names:
+        labels[names[0]] = f"embedding ({names[0]})"
+    if len(names) > 1:
+        labels[names[-1]] = f"output layer ({names[-1]})"
+    return labels
 
 
 def final_loss_table(config: CharInitConfig, seed: int, curves: list[Curve]) -> dict[str, Any]:
@@ -270,7 +293,7 @@ def report(config: CharInitConfig, seed: int, results: Results) -> LabReport:
             functools.partial(
                 plot_loss_curves,
                 curves=starts,
-                title=f"{title}: the first {START} steps",
+                title=f"{title}: the first {min(START, config.steps)} steps",
                 nan_steps=nan_steps,
                 chance_level=log_v,
             )
