@@ -1,14 +1,16 @@
-"""Snapshots of every figure labs 01, 02, 03 and makemore write (its ``diagnostics/`` too), at
-small settings (a few seconds a lab).
+"""Snapshots of every figure and results file labs 01, 02, 03 and makemore write (its
+``diagnostics/`` too), at small settings (a few seconds a lab).
 
-A change to a figure shows up as a snapshot diff (the PNGs are in ``__snapshots__/``, beside
-this file). To accept one on purpose: ``pytest spec/ --snapshot-update`` (or only this file),
-then look at the new PNGs beside the old ones before committing them (the README's
-"Reviewing plot changes"). Each lab is written twice: the same run must draw the same bytes.
+A change to a figure or to a measured number shows up as a snapshot diff (the PNGs are in
+``__snapshots__/``, beside this file; the results files, rounded to 4 digits, in its ``.ambr``).
+To accept one on purpose: ``pytest spec/ --snapshot-update`` (or only this file), then look at
+the new files beside the old ones before committing them (the README's "Reviewing plot
+changes"). Each lab is written twice: the same run must draw the same bytes and numbers.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.image import PNGImageSnapshotExtension
 
+from initspec.artifacts import round_floats
 from initspec.corpus import load_names
 from initspec.labs import LABS
 from initspec.labs.writer import write_lab
@@ -95,3 +98,21 @@ def test_lab_figure_snapshot(
     first, second = ((directory / name).read_bytes() for directory in written[key])
     assert first == second, f"lab {key}'s {name} differs between two runs of the same seed"
     assert first == snapshot(extension_class=PNGImageSnapshotExtension)
+
+
+# Each lab's results files: every JSON it declares but its manifest (a commit and a time).
+RESULTS = [
+    (key, name)
+    for key in SMALL
+    for name in sorted(LABS[key].files)
+    if name.endswith(".json") and name != "manifest.json"
+]
+
+
+@pytest.mark.parametrize(("key", "name"), RESULTS, ids=[f"{k}-{n}" for k, n in RESULTS])
+def test_lab_results_snapshot(
+    written: dict[str, tuple[Path, Path]], key: str, name: str, snapshot: SnapshotAssertion
+) -> None:
+    first, second = (json.loads((directory / name).read_text()) for directory in written[key])
+    assert first == second, f"lab {key}'s {name} differs between two runs of the same seed"
+    assert round_floats(first, 4) == snapshot

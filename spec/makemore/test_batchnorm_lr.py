@@ -34,6 +34,7 @@ from initspec.corpus import CharSplits
 from initspec.evidence import Evidence, mean_ci
 from initspec.parallel import side_by_side
 from initspec.phrases import SMOOTHING_WINDOW, final_mean, trains, trains_level
+from initspec.progress import training_setup
 from initspec.stacked import StackedCharMLP
 from initspec.train import train
 
@@ -50,15 +51,15 @@ DOCUMENT_STEPS = {
 # Per tier and model: (steps, seeds trained first, cap on seeds). The quick tier trains the
 # first few hundred steps of the post's runs. On a grid this coarse the step by which
 # BatchNorm's largest training lr exceeds the plain model's is 0 or 1 for the first model, and
-# its mean needs many seeds to be told from 0: a first-model seed costs little (the seeds at one
-# learning rate train as one stacked model), so 20 in the quick tier; in the document tier a
-# seed is 10 runs of 200,000 steps, so 5 first and more up to 10 while its t interval is
-# undecided. The 5-layer model trains one run at a time: 3 or 5 seeds, more up to the cap
-# where its t interval is undecided.
+# its mean needs many seeds to be told from 0. The first model's seeds at one learning rate
+# train as one stacked model, where a seed costs a fraction of a run of its own (a seed added
+# later would train alone): so all of them from the start, 20 in the quick tier and 10 in the
+# document tier (10 runs of 200,000 steps a seed). The 5-layer model trains one run at a time:
+# 3 or 5 seeds, more up to the cap where its t interval is undecided.
 PLANS = {
     "quick": {"first-model": (400, 20, 20), "five-layer": (300, 3, 10)},
     "document": {
-        "first-model": (DOCUMENT_STEPS["first-model"], 5, 10),
+        "first-model": (DOCUMENT_STEPS["first-model"], 10, 10),
         "five-layer": (DOCUMENT_STEPS["five-layer"], 5, 10),
     },
 }
@@ -111,8 +112,13 @@ class Sweep:
         ]
 
     def measure(self, seeds: list[int]) -> None:
-        for finals in side_by_side(self.jobs(seeds)):
-            self.finals.update(finals)
+        jobs = self.jobs(seeds)
+        if jobs:
+            with training_setup(
+                f"makemore-bn-sweep-{self.model}-seeds-{'-'.join(map(str, seeds))}"
+            ):
+                for finals in side_by_side(jobs):
+                    self.finals.update(finals)
 
     def _first_model(self, label: str, lr: float, seeds: list[int]) -> Finals:
         models = [
@@ -175,7 +181,9 @@ def sweeps(char_data, tier: str, seed_base: int, post_loop_runner) -> dict[str, 
         for sweep in out.values()
         for job in sweep.jobs([seed_base + seed for seed in sweep.setup.seeds])
     ]
-    for (sweep, _), finals in zip(jobs, side_by_side([job for _, job in jobs]), strict=True):
+    with training_setup("makemore-bn-sweep"):
+        trained = side_by_side([job for _, job in jobs])
+    for (sweep, _), finals in zip(jobs, trained, strict=True):
         sweep.finals.update(finals)
     return out
 
