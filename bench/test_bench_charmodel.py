@@ -23,7 +23,13 @@ from initspec.corpus import default_splits
 from initspec.data import batch_order
 from initspec.diagnostics import Diagnostics, hook_count
 from initspec.parallel import side_by_side
-from initspec.stacked import StackedCharMLP, batch_orders, member_losses, sgd_step
+from initspec.stacked import (
+    StackedCharMLP,
+    batch_orders,
+    member_losses,
+    sgd_step,
+    step_batches,
+)
 from initspec.train import make_optimizer
 
 STEPS = 50
@@ -98,13 +104,13 @@ def test_bench_char_seeds(benchmark, seeds: int) -> None:
         models = [build_char_mlp(vocab.size, init="hidden-fix", seed=s) for s in range(seeds)]
         stacked = StackedCharMLP(models)
         orders, _ = batch_orders(len(splits.train), configs)
+        data = splits.as_dataset()
 
         def steps() -> None:
-            for index in orders:
-                losses = member_losses(stacked(x[index]), y[index])
+            for xs, ys in step_batches(data, orders):
+                losses = member_losses(stacked(xs), ys)
                 losses.tolist()
-                for param in stacked.parameters():
-                    param.grad = None
+                stacked.zero_grad(set_to_none=True)
                 losses.sum().backward()  # type: ignore[no-untyped-call]
                 sgd_step(stacked, LR)
 

@@ -18,9 +18,10 @@ import dataclasses
 import pytest
 import torch
 
+from initspec import stacked
 from initspec.charmodel import CharMLP, blog_config, build_char_mlp
 from initspec.corpus import CharSplits, Vocabulary, default_splits
-from initspec.data import Dataset
+from initspec.data import Dataset, rows
 from initspec.stacked import StackedCharMLP, StackedProbe, train_stacked
 from initspec.train import Probe, TrainConfig, TrainResult, train
 
@@ -201,3 +202,31 @@ def test_configs_other_than_plain_sgd_differing_in_data_seed_alone_are_refused(
             train_stacked(stacked, data, bad)
     with pytest.raises(ValueError, match="same shapes"):
         StackedCharMLP([build_char_mlp(vocab.size), build_char_mlp(vocab.size, batchnorm=True)])
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4)], ids=["1d", "2d", "3d"])
+def test_rows_gathers_what_indexing_gathers(shape: tuple[int, ...]) -> None:
+    generator = torch.Generator().manual_seed(0)
+    table = torch.randn(10, 3, generator=generator)
+    index = torch.randint(0, 10, shape, generator=generator)
+    assert torch.equal(rows(table, index), table[index])
+    assert torch.equal(rows(table[:, 0], index), table[:, 0][index])
+
+
+def test_step_batches_are_each_steps_batch_across_gathers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches gathered several steps at a time are the batches a step-by-step gather gives,
+    also where one gather ends and the next begins."""
+    monkeypatch.setattr(stacked, "GATHER_STEPS", 4)
+    generator = torch.Generator().manual_seed(0)
+    data = Dataset(
+        torch.randint(0, 27, (50, 3), generator=generator),
+        torch.randint(0, 27, (50,), generator=generator),
+        torch.zeros(1, 3, dtype=torch.long),
+        torch.zeros(1, dtype=torch.long),
+    )
+    orders = torch.randint(0, 50, (10, 2, 8), generator=generator)  # 10 steps, 2 members
+    got = list(stacked.step_batches(data, orders))
+    assert len(got) == 10, f"expected 10 steps' batches, got {len(got)}"
+    for step, (x, y) in enumerate(got):
+        assert torch.equal(x, data.x_train[orders[step]]), f"step {step}: inputs differ"
+        assert torch.equal(y, data.y_train[orders[step]]), f"step {step}: targets differ"

@@ -43,6 +43,14 @@ def toy_data(
     return Dataset(x[:n_train], y[:n_train], x[n_train:], y[n_train:])
 
 
+def rows(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``table[index]``: the rows of ``table`` that ``index`` (any shape) names, gathered by
+    ``index_select``. The same values; at a training step's few hundred rows advanced indexing
+    costs about four times as much (40 us against 10 on the 2-core machine), a step's largest
+    overhead after its arithmetic when seeds train stacked."""
+    return table.index_select(0, index.reshape(-1)).view(*index.shape, *table.shape[1:])
+
+
 def batch_order(n: int, batch_size: int, steps: int, seed: int) -> torch.Tensor:
     """Indices of every step's batch, shape (steps, batch_size), from the data seed alone.
 

@@ -32,14 +32,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from initspec.charmodel import CharMLP
-from initspec.data import Dataset, batch_order
+from initspec.data import Dataset, batch_order, rows
 from initspec.devices import current_device
 from initspec.interrupts import raise_if_stopped
 from initspec.norms import BatchNorm1d
@@ -200,12 +200,14 @@ def sgd_step(model: StackedCharMLP, lr: float) -> None:
     """theta -= lr * grad for every member still training (stopped members' gradients zeroed)."""
     stopped = [k for k, done in enumerate(model.stopped) if done]
     with torch.no_grad():
-        for param in model.parameters():
-            if param.grad is None:
-                continue
-            if stopped:
-                param.grad.index_fill_(0, torch.tensor(stopped, device=param.device), 0.0)
-            param.add_(param.grad, alpha=-lr)
+        params: list[torch.Tensor] = [p for p in model.parameters() if p.grad is not None]
+        grads = [param.grad for param in params if param.grad is not None]
+        if stopped:
+            members = torch.tensor(stopped, device=grads[0].device)
+            for grad in grads:
+                grad.index_fill_(0, members, 0.0)
+        # one call for every parameter: the same p + (-lr) * g, without a Python loop
+        torch._foreach_add_(params, grads, alpha=-lr)
 
 
 def _shared_config(configs: Sequence[TrainConfig], members: int) -> TrainConfig:
@@ -232,6 +234,23 @@ def batch_orders(n: int, configs: Sequence[TrainConfig]) -> tuple[torch.Tensor, 
     orders = [batch_order(n, first.batch_size, first.steps, seed) for seed in seeds]
     member_order = torch.tensor([seeds.index(config.data_seed) for config in configs])
     return torch.stack(orders, dim=1), member_order
+
+
+GATHER_STEPS = 1000  # batches gathered at once: 1000 steps of 8 members are 6 MB of tokens
+
+
+def step_batches(
+    data: Dataset, orders: torch.Tensor
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Every step's inputs and targets, (K, B, ...) and (K, B), for ``orders`` (steps, K, B).
+
+    Gathered :data:`GATHER_STEPS` steps at a time: one gather for a thousand steps costs what
+    one step's gather costs, and the stacked step is small enough for that to count.
+    """
+    for start in range(0, len(orders), GATHER_STEPS):
+        index = orders[start : start + GATHER_STEPS]
+        xs, ys = rows(data.x_train, index), rows(data.y_train, index)
+        yield from zip(xs, ys, strict=True)
 
 
 def train_stacked(
@@ -272,12 +291,12 @@ def train_stacked(
     if model.norm is not None and model.norm.frozen is not None:
         model.norm.frozen = model.norm.frozen.to(device)
     orders, member_order = orders.to(device), member_order.to(device)
-    params = list(model.parameters())
+    if shared:
+        orders = orders[:, member_order]
     model.train()
-    for step in range(config.steps):
+    for step, (x, y) in enumerate(step_batches(data, orders)):
         raise_if_stopped()  # Ctrl-C or SIGTERM: stop within a step (initspec.interrupts)
-        index = orders[step][member_order] if shared else orders[step]
-        step_losses = member_losses(model(data.x_train[index]), data.y_train[index])
+        step_losses = member_losses(model(x), y)
         values: list[float] = step_losses.tolist()
         for k in members:
             if model.stopped[k]:
@@ -291,8 +310,7 @@ def train_stacked(
             if progress is not None:
                 progress(step, math.nan)  # every member diverged: the run stops here
             break
-        for param in params:
-            param.grad = None
+        model.zero_grad(set_to_none=True)
         step_losses.sum().backward()  # type: ignore[no-untyped-call]
         if step % config.probe_every == 0:
             for name, probe in probes.items():
