@@ -122,8 +122,10 @@ PLUGINS = ("-p", "initspec.pytest_plugin", "-p", "initspec.pytest_progress", "-p
 
 @pytest.mark.parametrize("capture", [[], ["-s"]], ids=["captured", "not-captured"])
 def test_pytest_shows_each_training_setup_and_what_it_trained(
-    pytester: pytest.Pytester, capture: list[str]
+    pytester: pytest.Pytester, capture: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the inner session is a plain one, even where this test runs in an xdist worker
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     pytester.makepyfile(test_setup=SETUP_SUITE)
     result = pytester.runpytest(*PLUGINS, "--no-claims-report", *capture)
     result.assert_outcomes(passed=1)
@@ -131,6 +133,22 @@ def test_pytest_shows_each_training_setup_and_what_it_trained(
         [
             "initspec: training setup tiny-setup ...",
             "initspec: tiny-setup: 3 runs, 90 steps trained in *",
+        ]
+    )
+
+
+def test_an_xdist_worker_shows_its_training_setups_on_the_terminal(
+    pytester: pytest.Pytester,
+) -> None:
+    """xdist forwards no worker output; a worker's setup lines reach the terminal's stderr."""
+    pytest.importorskip("xdist")
+    pytester.makepyfile(test_setup=SETUP_SUITE)
+    result = pytester.runpytest_subprocess(*PLUGINS, "--no-claims-report", "-n", "1")
+    result.assert_outcomes(passed=1)
+    result.stderr.fnmatch_lines(
+        [
+            "[[]gw0] initspec: training setup tiny-setup ...",
+            "[[]gw0] initspec: tiny-setup: 3 runs, 90 steps trained in *",
         ]
     )
 
