@@ -58,6 +58,10 @@ REPORT: dict[str, Reading] = {
     "lab03_step_ratio_to_matmul": _info(
         "test_bench_lab03_training_step[hand-side-by-side]", "ratio"
     ),
+    # the step's matmuls alone, side by side: the ceiling of the ratio above on this machine
+    "lab03_matmuls_only_ratio_to_matmul": _info(
+        "test_bench_lab03_training_step[matmuls-only-side-by-side]", "ratio"
+    ),
     "lab01_step_ms": _mean_ms("test_bench_lab01_training_step"),
     "charmodel_step_ms_one_seed": _info("test_bench_char_seeds[one-seed]", "ms_per_step"),
     # wall time of a round of 8 seeds stacked into one model over one seed's round

@@ -7,6 +7,8 @@ Three ways to run it:
 - ``hand``: the hand-written step of :mod:`initspec.fast`, one run on all the threads;
 - ``hand-side-by-side``: the hand-written step, one run per thread, as the spec and the lab
   train (:mod:`initspec.parallel`). Its GFLOP/s count every run's steps.
+- ``matmuls-only-side-by-side``: the step's matmuls alone, on the model's weights and buffers,
+  side by side as above: what the step would reach if everything but its matmuls were free.
 
 Each is compared with an fp32 matmul measured in the same run, with all the threads; the
 step's FLOPs are counted from the Linear shapes (about 10 GFLOP a step). A round is
@@ -54,10 +56,34 @@ def hand_written_step(model: torch.nn.Module) -> Step:
     return lambda x, y: optimizer.step(x, y, layer1_grad=True)[0]
 
 
+def matmuls_only(model: torch.nn.Module) -> Step:
+    """The step's matmuls and nothing else: each Linear's forward product, then backward its
+    weight gradient into the momentum buffer (``addmm_``) and its input gradient, on the
+    model's own weights and buffers (as large as the step's, so read from memory as the step
+    reads them). No bias, activation, norm, loss or update: the most the step could reach."""
+    optimizer = FastSGD(model, lr=1e-3, momentum=0.9)  # type: ignore[arg-type]
+    linears = [linear for b in optimizer.blocks for linear in (b.up, b.down)] + [optimizer.head]
+
+    def step(x: torch.Tensor, y: torch.Tensor) -> float:
+        inputs = []
+        h = x
+        for linear in linears:
+            inputs.append(h)
+            h = torch.mm(h, linear.weight.t()).tanh_()  # tanh_: keep the values finite
+        dy = torch.ones_like(h)
+        for linear, a in zip(reversed(linears), reversed(inputs), strict=True):
+            linear.weight_buffer.addmm_(dy.t(), a, beta=0.9)
+            dy = (dy @ linear.weight).tanh_()
+        return 0.0
+
+    return step
+
+
 CASES = {
     "autograd": (autograd_step, 1),
     "hand": (hand_written_step, 1),
     "hand-side-by-side": (hand_written_step, default_workers()),
+    "matmuls-only-side-by-side": (matmuls_only, default_workers()),
 }
 
 

@@ -31,6 +31,7 @@ SCHEDULE = ("lab03", "lab02", "lab01", "makemore", "mechanics", "harness")
 UNGROUPED = {"harness"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     spec = config.rootpath / "spec"
 
