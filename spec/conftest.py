@@ -22,34 +22,6 @@ from initspec.pytest_plugin import computed_once
 from initspec.threads import single_thread
 
 
-# The spec's directories, the one whose training costs most first (quick tier, 2-core machine:
-# lab 03's setups 2 min 13 s, lab 02's norm runs 1 min 40 s, lab 01's 1 min 13 s, makemore's
-# about 1 min). Under pytest-xdist each directory but harness/ is one group, run by one worker,
-# so that no worker waits for a training setup another one is computing; harness/'s short tests
-# go to whichever worker is free, and fill the end of the run.
-SCHEDULE = ("lab03", "lab02", "lab01", "makemore", "mechanics", "harness")
-UNGROUPED = {"harness"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    spec = config.rootpath / "spec"
-
-    def directory(item: pytest.Item) -> str:
-        parts = item.path.relative_to(spec).parts if item.path.is_relative_to(spec) else ()
-        return parts[0] if len(parts) > 1 else ""
-
-    def rank(item: pytest.Item) -> int:
-        name = directory(item)
-        return SCHEDULE.index(name) if name in SCHEDULE else len(SCHEDULE)
-
-    items.sort(key=rank)  # stable: each directory keeps its own order
-    for item in items:
-        name = directory(item)
-        if name and name not in UNGROUPED:
-            item.add_marker(pytest.mark.xdist_group(name))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def one_torch_thread() -> Iterator[None]:
     """The whole session on one intra-op thread (set before any other fixture trains)."""
