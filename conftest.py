@@ -18,9 +18,10 @@ settings.load_profile("initspec")
 # lab 03's setups 2 min 13 s, lab 02's norm runs and sweeps 2 min 15 s, lab 01's 1 min 13 s,
 # makemore's about 1 min). Under pytest-xdist each directory but harness/ is one unit of work,
 # run whole by one worker, so that no worker waits for a training setup another is computing;
-# harness/'s short tests go one by one to whichever worker is free and fill the end of the run.
+# harness/'s short modules go one at a time to whichever worker is free and fill the end of the
+# run (a module whole, so that its fixtures are computed once).
 SCHEDULE = ("lab03", "lab02", "lab01", "makemore", "mechanics", "harness")
-UNGROUPED = {"harness"}
+BY_MODULE = {"harness"}
 
 
 def _spec_directory(nodeid: str) -> str | None:
@@ -36,6 +37,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable: each directory keeps its own order
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads -n
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """``--snapshot-update`` runs in one process: syrupy's workers would each rewrite the
+    snapshot files they share (and could not tell an unused snapshot from another worker's)."""
+    if config.getoption("--snapshot-update", default=False) and config.getoption(
+        "numprocesses", default=None
+    ):
+        config.option.numprocesses = 0
+        config.option.dist = "no"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadscope`` (pyproject's addopts): a unit of work is a spec directory."""
@@ -46,6 +58,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class SpecScheduling(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             name = _spec_directory(nodeid)
-            return name if name in SCHEDULE and name not in UNGROUPED else nodeid
+            if name in BY_MODULE:
+                return nodeid.split("::", 1)[0]
+            return name if name in SCHEDULE else nodeid
 
     return SpecScheduling(config, log)
