@@ -76,9 +76,15 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def git_commit() -> str | None:
-    """The commit of the working tree this package runs from, if it is a git checkout."""
-    here = Path(__file__).resolve().parent
+GENERATED = "reports"  # the tree's generated output: a run rewrites it, the code stays as committed
+
+
+def git_commit(where: Path | None = None) -> str | None:
+    """The commit of the git working tree that ``where`` lies in (default: this package's), if
+    any; ``"<commit>-dirty"`` where a tracked file differs from it, outside ``reports/``: the
+    spec and the labs rewrite ``reports/`` on every run, and that does not change the code a
+    later run measures."""
+    here = where if where is not None else Path(__file__).resolve().parent
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True
@@ -87,7 +93,15 @@ def git_commit() -> str | None:
         return None
     commit = out.stdout.strip()
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ":(top)",
+            f":(top,exclude){GENERATED}",
+        ],
         cwd=here,
         capture_output=True,
         text=True,
