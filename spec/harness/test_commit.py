@@ -21,7 +21,7 @@ def _git(repo: Path, *args: str) -> str:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git checkout with one code file, a generated report and a file in a subdirectory."""
+    """A git checkout of one commit: a code file in src/ and a generated report in reports/."""
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "code.py").write_text("x = 1\n")
     (tmp_path / "reports").mkdir()
