@@ -3,10 +3,13 @@ hypothesis for reproducibility, and orders and groups the spec's tests for pytes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import settings
+
+from initspec.threads import single_thread
 
 pytest_plugins = ["initspec.pytest_plugin", "initspec.pytest_progress"]
 
@@ -14,18 +17,28 @@ pytest_plugins = ["initspec.pytest_plugin", "initspec.pytest_progress"]
 settings.register_profile("initspec", derandomize=True, deadline=None, max_examples=50)
 settings.load_profile("initspec")
 
+
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """The whole session on one intra-op thread (set before any other fixture trains): the
+    models are small, and a result must not depend on the machine's core count."""
+    with single_thread():
+        yield
+
 # The spec's directories, the one whose training costs most first (quick tier, 2-core machine:
 # lab 03's setups 2 min 13 s, lab 02's norm runs and sweeps 2 min 15 s, lab 01's 1 min 13 s,
-# makemore's about 1 min). Under pytest-xdist each directory but harness/ is one unit of work,
-# run whole by one worker, so that no worker waits for a training setup another is computing;
-# harness/'s short modules go one at a time to whichever worker is free and fill the end of the
-# run (a module whole, so that its fixtures are computed once).
-SCHEDULE = ("lab03", "lab02", "lab01", "makemore", "mechanics", "harness")
-BY_MODULE = {"harness"}
+# makemore's about 1 min). Under pytest-xdist each spec directory is one unit of work, run
+# whole by one worker, so that no worker waits for a training setup another is computing; the
+# harness tests (tests/) go a module at a time to whichever worker is free and fill the end of
+# the run (a module whole, so that its fixtures are computed once).
+SCHEDULE = ("lab03", "lab02", "lab01", "makemore", "mechanics", "tests")
+BY_MODULE = {"tests"}
 
 
 def _spec_directory(nodeid: str) -> str | None:
     parts = nodeid.split("::", 1)[0].split("/")
+    if parts[0] == "tests" and len(parts) > 1:
+        return "tests"
     return parts[1] if len(parts) > 2 and parts[0] == "spec" else None
 
 

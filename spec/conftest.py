@@ -1,6 +1,6 @@
-"""What every spec test shares: one torch thread, and the training setups several labs read.
+"""What every spec test shares: the training setups several labs read.
 
-Every test runs torch on one intra-op thread: the models are small (a batch of 32 or 64
+Every test (the root conftest.py) runs torch on one intra-op thread: the models are small (a batch of 32 or 64
 against a few hundred units), a second thread gains them nothing, and a result must not
 depend on the machine's core count. Independent runs go side by side instead, one per core
 (:func:`initspec.parallel.side_by_side`, which pins each run to one thread the same way).
@@ -19,14 +19,6 @@ import pytest
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
 from initspec.pytest_plugin import computed_once
-from initspec.threads import single_thread
-
-
-@pytest.fixture(scope="session", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """The whole session on one intra-op thread (set before any other fixture trains)."""
-    with single_thread():
-        yield
 
 
 @dataclass(frozen=True)

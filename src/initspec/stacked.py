@@ -23,7 +23,7 @@ there, as ``train`` stops: its later losses are None, its weights and buffers st
 The results equal K separate ``train`` runs to float rounding, not bit for bit: a batched
 matmul sums its products in another order than the single model's ``addmm``, and the
 per-member mean of the loss is reduced apart from the others, so the last bits of a step can
-differ, and training carries those differences on (``spec/harness/test_stacked.py`` bounds
+differ, and training carries those differences on (``tests/test_stacked.py`` bounds
 them). On one thread the stacked run is itself deterministic: the same members and data seeds
 give the same bytes.
 """

@@ -27,7 +27,7 @@ from report_samples import KAIMING, WITH_FIGURE, write_sample
 
 from initspec.claims import CLAIMS
 
-REPORTS = Path(__file__).resolve().parents[2] / "reports"
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
 CHROMIUM = next(
     (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None
 )

@@ -17,7 +17,7 @@ import pytest
 
 from initspec.claims import CLAIMS, SOURCES, get_claim
 
-SPEC = Path(__file__).resolve().parents[1]
+SPEC = Path(__file__).resolve().parents[1] / "spec"
 ROOT = SPEC.parent
 CATALOG = ROOT.parent / "shared" / "claims.md"
 ID_PATTERN = re.compile(r"^(lab01|lab02|lab03|blog|lecture)\.[a-z0-9]+(-[a-z0-9]+)*$")

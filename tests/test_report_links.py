@@ -21,7 +21,7 @@ from initspec.outcome import VERDICTS
 from initspec.outcome import TestOutcome as Outcome
 from initspec.report import write_report
 
-COMMITTED = Path(__file__).resolve().parents[2] / "reports"
+COMMITTED = Path(__file__).resolve().parents[1] / "reports"
 # [text](target): the text may hold escaped brackets; the target is URL-quoted, so no spaces.
 LINK = re.compile(r"\[(?:[^\]\\]|\\.)*\]\(([^)\s]*)\)")
 

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 QUIET = ("--no-claims-report", "-p", "no:cacheprovider")  # the inner run writes no report
-LINE = re.compile(r"^\[(gw\d+)\] \[\s*\d+%\] PASSED (spec/[^/]+/[^:]+)::")
+LINE = re.compile(r"^\[(gw\d+)\] \[\s*\d+%\] PASSED ((?:spec/[^/]+|tests)/[^:]+)::")
 
 
 def test_a_spec_directory_runs_whole_on_one_worker() -> None:
     pytest.importorskip("xdist")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     modules = ["spec/mechanics/test_fan_in.py", "spec/mechanics/test_gains.py"]
-    harness = ["spec/harness/test_atomic.py", "spec/harness/test_judge.py"]
+    harness = ["tests/test_atomic.py", "tests/test_judge.py"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", *modules, *harness, "-v", "-n", "2", *QUIET],
         cwd=ROOT,
