@@ -14,13 +14,17 @@ A claim test measures, then judges each criterion of the claim with one call::
             document="trains as expected ... smooth descent",
         )
 
-:meth:`Evidence.check` records a :class:`initspec.outcome.Criterion` and returns it when the
-criterion held; when it is not met it raises :class:`ClaimNotMet` (the claim is refuted, or
-conditional where ``spec/known_failures/`` says so), and when the seeds cannot decide it
-:class:`ClaimUndecided` (the claim is inconclusive). Checks run in order and the first one not
-met (or undecided) raises at once: later checks are not run, so put the claim's defining
-criterion first. Checking a name again (as each example of a hypothesis property does) replaces
-its earlier record, so the report shows the last judgement: the failing example where one fails.
+:meth:`Evidence.check` judges a :class:`initspec.outcome.Criterion`, records it and returns it,
+met or not: every criterion of a claim is judged. When the test returns, the plugin calls
+:meth:`Evidence.conclude`, which raises :class:`ClaimNotMet` if a criterion is not met (the claim
+is refuted, or conditional where ``spec/known_failures/`` says so), else :class:`ClaimUndecided`
+if the seeds cannot decide one (the claim is inconclusive). Checking a name again (as each
+example of a hypothesis property does) replaces its earlier record unless the earlier one was
+worse, so the report shows the failing example where one fails.
+
+Each criterion says where its bound comes from: ``document=`` quotes the document's words
+verbatim, and ``reading=`` says how: :func:`printed`, :func:`stated`, :func:`interpreted` or
+:func:`assumed` (see :class:`initspec.judge.Reading`).
 
 Rules (see :mod:`initspec.judge` for the margin): :func:`every` (every seed), :func:`at_least`
 ``(k)`` (k of the n seeds), :func:`mean_ci` ``(level=0.95)`` (the mean's two-sided Student t
@@ -49,13 +53,19 @@ from initspec.judge import (
     Bound,
     ClaimNotMet,
     ClaimUndecided,
+    UNDECIDED,
+    Reading,
     Rule,
     Value,
+    assumed,
     at_least,
     describe,
     every,
+    interpreted,
     judge,
     mean_ci,
+    printed,
+    stated,
 )
 from initspec.outcome import TIERS, Criterion
 
@@ -63,15 +73,23 @@ __all__ = [
     "ClaimNotMet",
     "ClaimUndecided",
     "Evidence",
+    "Reading",
     "Rule",
+    "assumed",
     "at_least",
     "current_seed_base",
     "current_tier",
     "every",
+    "interpreted",
     "mean_ci",
+    "printed",
+    "stated",
 ]
 
 TIER_ENV = "INITSPEC_TIER"
+
+# Which of two judgements of one criterion name stays on record: the more severe.
+_SEVERITY = {HELD: 0, UNDECIDED: 1, NOT_MET: 2}
 
 
 def current_tier(config: pytest.Config) -> str:
@@ -128,8 +146,9 @@ class Evidence:
         rule: Rule | None = None,
         document: str | None = None,
         unit: str | None = None,
+        reading: Reading | None = None,
     ) -> Criterion:
-        """Judge one criterion of the claim; return it if it held, else raise.
+        """Judge one criterion of the claim, record it and return it, met or not.
 
         ``measured``: one value per seed (a list), or one value for an exact claim; ``None`` or
         NaN for a seed that produced no number (it does not satisfy any comparison).
@@ -155,6 +174,7 @@ class Evidence:
             rule=rule or every(),
             document=document,
             unit=unit,
+            reading=reading,
         )
         return self._judged(criterion)
 
@@ -165,6 +185,7 @@ class Evidence:
         *,
         rule: Rule | None = None,
         document: str | None = None,
+        reading: Reading | None = None,
     ) -> Criterion:
         """A property per seed: ``check(name, flags, comparison="==", bound=True, rule=rule)``.
 
@@ -173,7 +194,13 @@ class Evidence:
         __tracebackhide__ = True  # a failure points at the test's line, not here
         values = [bool(flag) for flag in flags]
         return self.check(
-            name, values, bound=True, comparison="==", rule=rule or every(), document=document
+            name,
+            values,
+            bound=True,
+            comparison="==",
+            rule=rule or every(),
+            document=document,
+            reading=reading,
         )
 
     def check_seeds(
@@ -188,6 +215,7 @@ class Evidence:
         rule: Rule | None = None,
         document: str | None = None,
         unit: str | None = None,
+        reading: Reading | None = None,
     ) -> Criterion:
         """Measure seeds one after another until the criterion is decided or ``cap`` seeds ran.
 
@@ -215,6 +243,7 @@ class Evidence:
                 rule=rule,
                 document=document,
                 unit=unit,
+                reading=reading,
             )
             if criterion.outcome != "undecided" or len(chosen) >= cap:
                 break
@@ -226,13 +255,24 @@ class Evidence:
         return self._judged(criterion)
 
     def _judged(self, criterion: Criterion) -> Criterion:
-        __tracebackhide__ = True
+        earlier = next((c for c in self.criteria if c.name == criterion.name), None)
+        if earlier is not None and _SEVERITY[earlier.outcome] > _SEVERITY[criterion.outcome]:
+            return criterion  # a failing example of a property stays on record
         self.criteria = [c for c in self.criteria if c.name != criterion.name] + [criterion]
-        if criterion.outcome == HELD:
-            return criterion
-        if criterion.outcome == NOT_MET:
-            raise ClaimNotMet(describe(criterion), criterion)
-        raise ClaimUndecided(describe(criterion), criterion)
+        return criterion
+
+    def conclude(self) -> None:
+        """Raise for the claim once every criterion is judged: :class:`ClaimNotMet` naming the
+        first criterion not met, else :class:`ClaimUndecided` naming the first undecided one.
+
+        The plugin calls it after the test returns, so that every criterion is judged and
+        recorded, met or not, and the verdict comes from all of them."""
+        __tracebackhide__ = True
+        for outcome, error in ((NOT_MET, ClaimNotMet), (UNDECIDED, ClaimUndecided)):
+            failing = [c for c in self.criteria if c.outcome == outcome]
+            if failing:
+                others = "" if len(failing) == 1 else f" (and {len(failing) - 1} more)"
+                raise error(describe(failing[0]) + others, failing[0])
 
     # -- what else the test measured ------------------------------------------------------
 

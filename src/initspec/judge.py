@@ -29,7 +29,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from initspec.outcome import Criterion
+from initspec.outcome import READINGS, Criterion
 from initspec.student_t import two_sided_quantile
 
 COMPARISONS = ("<", "<=", ">", ">=", "==", "in")
@@ -58,6 +58,50 @@ class ClaimUndecided(Exception):
     def __init__(self, message: str, criterion: Criterion | None = None) -> None:
         super().__init__(message)
         self.criterion = criterion
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a criterion's bound comes from its document's words (build one with
+    :func:`printed`, :func:`stated`, :func:`interpreted` or :func:`assumed`).
+
+    ``predicted``/``tolerance``: the mean-field theory's prediction of the measured quantity,
+    where it makes one, and the finite-width tolerance it is compared with."""
+
+    kind: str
+    how: str | None = None
+    predicted: float | None = None
+    tolerance: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in READINGS:
+            raise ValueError(f"reading {self.kind!r}: expected one of {', '.join(READINGS)}")
+        if self.kind in ("interpreted", "assumed") and not self.how:
+            raise ValueError(f"an {self.kind} reading needs `how`: what the number is and why")
+
+    def predicting(self, predicted: float, tolerance: str) -> Reading:
+        """The same reading with the theory's prediction beside it."""
+        return Reading(self.kind, self.how, predicted, tolerance)
+
+
+def printed(how: str | None = None) -> Reading:
+    """A number the document prints (from one run of its own: compare through a band)."""
+    return Reading("printed", how)
+
+
+def stated(how: str | None = None) -> Reading:
+    """A bound the document states in words or code."""
+    return Reading("stated", how)
+
+
+def interpreted(how: str) -> Reading:
+    """Words the suite turns into a number: ``how`` says how and why."""
+    return Reading("interpreted", how)
+
+
+def assumed(how: str) -> Reading:
+    """A setup choice the document does not make: ``how`` says why this value."""
+    return Reading("assumed", how)
 
 
 @dataclass(frozen=True)
@@ -109,8 +153,12 @@ def judge(
     rule: Rule,
     document: str | None = None,
     unit: str | None = None,
+    reading: Reading | None = None,
 ) -> Criterion:
-    """Judge the values against the bound under the rule; see the module docstring."""
+    """Judge the values against the bound under the rule; see the module docstring.
+
+    ``document`` is the document's words the bound reads (recorded as the criterion's
+    ``quote``), ``reading`` how the bound comes from them (see :class:`Reading`)."""
     values = _values(measured)
     target = _target(name, values, bound, comparison, rule)
     held = sum(_satisfies(v, comparison, target) for v in values)
@@ -135,6 +183,11 @@ def judge(
         document=document,
         interval=interval,
         unit=unit,
+        quote=document,
+        reading=None if reading is None else reading.kind,
+        how=None if reading is None else reading.how,
+        predicted=None if reading is None else reading.predicted,
+        tolerance=None if reading is None else reading.tolerance,
     )
 
 

@@ -13,6 +13,9 @@ from typing import Any
 # one claim, the most serious outcome decides.
 VERDICTS = ("error", "refuted", "inconclusive", "conditional", "holds", "not-run")
 
+# How a criterion's bound comes from its document (see Criterion).
+READINGS = ("printed", "stated", "interpreted", "assumed")
+
 # Quick tier: short enough for every change; document tier: each document's own horizon.
 TIERS = ("quick", "document")
 
@@ -28,6 +31,14 @@ class Criterion:
     or ``undecided``; ``margin`` is the distance from the bound in units of the seeds' spread (or
     relative to the bound where the spread is zero), positive on the side the claim needs.
     ``document`` quotes the words of the document that the bound interprets.
+
+    Readings: ``quote`` is the document's own words the criterion reads, verbatim (``...``
+    joins two passages), and ``reading`` says how the bound comes from them: ``printed`` (a
+    number the document prints), ``stated`` (a bound the document states), ``interpreted``
+    (words the suite turns into a number; ``how`` says how and why) or ``assumed`` (a setup
+    choice the document does not make; ``how`` says why this value). ``predicted`` is what the
+    mean-field theory predicts for the measured quantity, where it predicts one, and
+    ``tolerance`` the finite-width tolerance the prediction is compared with, and why.
     """
 
     name: str
@@ -42,6 +53,11 @@ class Criterion:
     document: str | None = None
     interval: list[float] | None = None  # the rule's confidence interval, where it has one
     unit: str | None = None
+    quote: str | None = None
+    reading: str | None = None  # one of READINGS
+    how: str | None = None
+    predicted: float | None = None
+    tolerance: str | None = None
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 A test names the claims it checks with ``@pytest.mark.claim("lab01.uniform-fails")`` and judges
 them through the ``evidence`` fixture (:class:`initspec.evidence.Evidence`): each
-``evidence.check(...)`` records a criterion and raises :class:`~initspec.judge.ClaimNotMet` when
-it is not met, :class:`~initspec.judge.ClaimUndecided` when the seeds cannot decide it.
+``evidence.check(...)`` judges and records a criterion, met or not, and when the test returns
+the plugin raises :class:`~initspec.judge.ClaimNotMet` if any criterion is not met, else
+:class:`~initspec.judge.ClaimUndecided` if any is undecided (:meth:`Evidence.conclude`).
 
 A test's outcome gives its claims' verdict:
 
@@ -201,6 +202,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         return (yield)
     try:
         result = yield
+        ev = item.stash.get(_EVIDENCE, None)
+        if ev is not None:
+            ev.conclude()  # every criterion is judged; the verdict comes from all of them
     except (ClaimNotMet, ClaimUndecided, AssertionError) as raised:
         _check_judged(item, raised)
         raise
