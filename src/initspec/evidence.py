@@ -67,7 +67,7 @@ from initspec.judge import (
     printed,
     stated,
 )
-from initspec.outcome import TIERS, Criterion
+from initspec.outcome import TIERS, Criterion, SensitivityRow
 
 __all__ = [
     "ClaimNotMet",
@@ -130,6 +130,7 @@ class Evidence:
         self.seed_base = seed_base
         self.steps: int | None = None
         self.document_steps: int | None = None
+        self.sensitivity_rows: list[SensitivityRow] = []
         self._seeds_given = False
         self._artifact_dir = artifact_dir
         self._reports_dir = reports_dir
@@ -273,6 +274,32 @@ class Evidence:
             if failing:
                 others = "" if len(failing) == 1 else f" (and {len(failing) - 1} more)"
                 raise error(describe(failing[0]) + others, failing[0])
+
+    def sensitivity(
+        self, parameter: str, value: float | str, criteria: Sequence[Criterion]
+    ) -> SensitivityRow:
+        """Record the claim re-judged with the open setup choice ``parameter`` set to ``value``.
+
+        ``criteria`` are the claim's criteria judged at that value with :func:`judge` (not
+        recorded as the claim's own). The row's verdict: ``fails`` if one is not met, else
+        ``undecided`` if one is undecided, else ``holds``. Record the document's own (or the
+        suite's assumed) value as a row too, so that the table shows the whole range."""
+        if not criteria:
+            raise ValueError(f"sensitivity {parameter}={value}: no criteria judged")
+        outcomes = {c.outcome for c in criteria}
+        verdict = (
+            "fails" if NOT_MET in outcomes else "undecided" if UNDECIDED in outcomes else "holds"
+        )
+        row = SensitivityRow(
+            parameter=parameter,
+            value=value if isinstance(value, str) else f"{value:g}",
+            verdict=verdict,
+            criteria=[describe(c) for c in criteria],
+        )
+        self.sensitivity_rows = [
+            r for r in self.sensitivity_rows if (r.parameter, r.value) != (row.parameter, row.value)
+        ] + [row]
+        return row
 
     # -- what else the test measured ------------------------------------------------------
 

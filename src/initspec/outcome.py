@@ -60,6 +60,19 @@ class Criterion:
     tolerance: str | None = None
 
 
+@dataclass(frozen=True)
+class SensitivityRow:
+    """The claim re-judged with one setup choice its document leaves open set to ``value``.
+
+    ``verdict`` is ``holds``, ``fails`` or ``undecided``: the same criteria judged at that
+    value; ``criteria`` names them, with what each measured (``"name: measured vs bound"``)."""
+
+    parameter: str
+    value: str
+    verdict: str
+    criteria: list[str] = field(default_factory=list)
+
+
 @dataclass
 class TestOutcome:
     """What one test measured for the claims it names."""
@@ -77,3 +90,4 @@ class TestOutcome:
     tier: str = "quick"
     steps: int | None = None  # training steps this test ran (None: no training)
     document_steps: int | None = None  # the document's own horizon for the claim
+    sensitivity: list[SensitivityRow] = field(default_factory=list)

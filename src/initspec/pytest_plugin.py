@@ -53,7 +53,7 @@ from initspec.devices import DEVICE_ENV, DeviceError, use_device
 from initspec.evidence import Evidence, current_seed_base, current_tier
 from initspec.judge import ClaimNotMet, ClaimUndecided
 from initspec.known_failures import KnownFailure, load_known_failures
-from initspec.outcome import TIERS, Criterion, TestOutcome
+from initspec.outcome import TIERS, Criterion, SensitivityRow, TestOutcome
 from initspec.report import write_report
 from initspec.run_summary import claims_summary
 from initspec.session_cache import computed_once
@@ -316,6 +316,7 @@ def pytest_runtest_makereport(
         tier=ev.tier if ev else current_tier(item.config),
         steps=ev.steps if ev else None,
         document_steps=ev.document_steps if ev else None,
+        sensitivity=list(ev.sensitivity_rows) if ev else [],
     )
     payload = json.dumps(strict(dataclasses.asdict(outcome)), allow_nan=False)
     report.user_properties.append((_PROPERTY, payload))
@@ -326,6 +327,7 @@ def outcome_from_json(text: str) -> TestOutcome:
     """The :class:`TestOutcome` a report's user property carries (also from xdist workers)."""
     data = json.loads(text)
     data["criteria"] = [Criterion(**criterion) for criterion in data.get("criteria", [])]
+    data["sensitivity"] = [SensitivityRow(**row) for row in data.get("sensitivity", [])]
     return TestOutcome(**data)
 
 
