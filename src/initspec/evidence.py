@@ -50,10 +50,10 @@ from initspec.artifacts import strict
 from initspec.judge import (
     HELD,
     NOT_MET,
+    UNDECIDED,
     Bound,
     ClaimNotMet,
     ClaimUndecided,
-    UNDECIDED,
     Reading,
     Rule,
     Value,
