@@ -27,6 +27,17 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """A setup choice the claim's documents leave open (learning rate, horizon, counting rule,
+    ...): the value the suite uses, why, and the plausible range its sensitivity rows span."""
+
+    parameter: str
+    value: str
+    why: str
+    plausible: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Claim:
     """One claim: a stable ID, the document it comes from, and what it states."""
 
@@ -37,6 +48,8 @@ class Claim:
     # The document's own numbers that the claim's test interprets (thresholds, horizons, printed
     # values), by name. Tests and lab READMEs read them from here, never retype them.
     numbers: Mapping[str, DocumentNumber] = field(default_factory=lambda: MappingProxyType({}))
+    # The setup choices its documents leave open, with the values used (see Assumption).
+    assumptions: tuple[Assumption, ...] = ()
 
     def number(self, name: str) -> DocumentNumber:
         """The document's number called ``name``; KeyError naming the claim if it has none."""
