@@ -43,7 +43,16 @@ class ClaimEntry:
     own horizon. ``commit`` and ``measured_at`` say where and when the verdict was measured;
     ``fresh`` whether that was the latest run. ``previous_verdict`` is the claim's verdict in
     the report this one replaced (None where that report had no entry for it), so a report
-    can say which verdicts changed even when it is rendered again later from claims.json.
+    can say which verdicts changed even when it is rendered again later from claims.json;
+    ``previous_outcomes`` its criteria's outcomes there (name: held, not-met or undecided), so
+    it can say which criteria changed outcome.
+
+    ``results`` holds the latest result of each tier (``{"quick": {...}, "document": {...}}``:
+    verdict, steps, document_steps, measured_at, commit...), beside the verdict of record;
+    ``sensitivity`` the claim re-judged at other values of a setup choice its documents leave
+    open (``{parameter, value, verdict: holds|fails|undecided, criteria: [str], test}``);
+    ``assumptions`` those setup choices (``{parameter, value, why, plausible}``). All four are
+    absent from reports written before them, and left out of the JSON while empty.
     """
 
     id: str
@@ -67,8 +76,18 @@ class ClaimEntry:
     fresh: bool = False
     lab_directory: str | None = None
     previous_verdict: str | None = None
+    previous_outcomes: dict[str, str] = field(default_factory=dict)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sensitivity: list[dict[str, Any]] = field(default_factory=list)
+    assumptions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        optional = {
+            "previous_outcomes": self.previous_outcomes,
+            "results": self.results,
+            "sensitivity": self.sensitivity,
+            "assumptions": self.assumptions,
+        }
         return {
             "id": self.id,
             "source": self.source,
@@ -91,6 +110,7 @@ class ClaimEntry:
             "fresh": self.fresh,
             "lab_directory": self.lab_directory,
             "previous_verdict": self.previous_verdict,
+            **{name: value for name, value in optional.items() if value},
         }
 
     @classmethod
@@ -122,6 +142,10 @@ class ClaimEntry:
             fresh=data.get("fresh", False),
             lab_directory=data.get("lab_directory"),
             previous_verdict=data.get("previous_verdict"),
+            previous_outcomes=dict(data.get("previous_outcomes") or {}),
+            results=dict(data.get("results") or {}),
+            sensitivity=list(data.get("sensitivity") or []),
+            assumptions=list(data.get("assumptions") or []),
         )
 
 
@@ -140,6 +164,7 @@ class Report:
     claims: list[ClaimEntry]
     previous_generated_at: str | None = None
     code_commit: str | None = None
+    machine: dict[str, str] | None = None  # initspec.machine.machine() of the run
 
     @property
     def current_commit(self) -> str | None:
@@ -157,6 +182,7 @@ class Report:
             "counts": self.counts(),
             "claims": [entry.to_json() for entry in self.claims],
             "previous_generated_at": self.previous_generated_at,
+            **({"machine": self.machine} if self.machine else {}),
         }
 
     @classmethod
@@ -167,6 +193,7 @@ class Report:
             commit=data.get("commit"),
             claims=[ClaimEntry.from_json(entry) for entry in data["claims"]],
             previous_generated_at=data.get("previous_generated_at"),
+            machine=dict(data["machine"]) if data.get("machine") else None,
         )
 
     def changes(self) -> list[ClaimEntry]:
