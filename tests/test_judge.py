@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from initspec.evidence import ClaimNotMet, ClaimUndecided, Evidence, at_least, every, mean_ci
+from initspec.evidence import (
+    ClaimNotMet,
+    ClaimUndecided,
+    Evidence,
+    Reading,
+    assumed,
+    at_least,
+    every,
+    interpreted,
+    mean_ci,
+    printed,
+)
 from initspec.judge import describe, judge
 from initspec.student_t import two_sided_probability, two_sided_quantile
 
@@ -157,28 +168,99 @@ def make_evidence(tmp_path: Path, seed_base: int = 0) -> Evidence:
     return Evidence(tmp_path / "artifacts", tmp_path, seed_base=seed_base)
 
 
-def test_check_records_and_raises_with_one_message(tmp_path: Path) -> None:
+def test_check_records_every_criterion_and_conclude_raises_with_one_message(
+    tmp_path: Path,
+) -> None:
     ev = make_evidence(tmp_path)
     held = ev.check("loss", [0.01, 0.02], comparison="<", bound=0.05, document="a low loss")
     assert held.outcome == "held" and ev.criteria == [held]
+    missed = ev.check("final loss", [0.6, 0.02], comparison="<", bound=0.1, unit="nats")
+    after = ev.check("later", [1.0], comparison=">", bound=0.0)
+    assert (missed.outcome, after.outcome) == ("not-met", "held"), "a miss stops nothing"
+    assert [c.name for c in ev.criteria] == ["loss", "final loss", "later"]
     with pytest.raises(ClaimNotMet) as raised:
-        ev.check("final loss", [0.6, 0.02], comparison="<", bound=0.1, unit="nats")
+        ev.conclude()
     assert str(raised.value) == (
         "final loss: not met: expected every seed < 0.1 nats; measured [0.6, 0.02] nats; "
         "held 1 of 2"
     )
-    assert raised.value.criterion is ev.criteria[-1]
-    assert [c.name for c in ev.criteria] == ["loss", "final loss"]
+    assert raised.value.criterion is missed
     assert not isinstance(raised.value, AssertionError)
+
+
+def test_conclude_names_an_undecided_criterion_only_when_none_is_unmet(tmp_path: Path) -> None:
+    ev = make_evidence(tmp_path)
+    ev.check("x", [0.0, 0.2, 0.1], comparison="<", bound=0.1, rule=mean_ci())
     with pytest.raises(ClaimUndecided, match=r"undecided: .*t interval"):
-        ev.check("x", [0.0, 0.2, 0.1], comparison="<", bound=0.1, rule=mean_ci())
+        ev.conclude()
+    ev.check("y", [2.0], comparison="<", bound=1.0)
+    with pytest.raises(ClaimNotMet, match=r"^y: not met"):
+        ev.conclude()
+    ev.check("z", [0.0, 2.0], comparison="<", bound=1.0)
+    with pytest.raises(ClaimNotMet, match=r"\(and 1 more\)$"):
+        ev.conclude()
 
 
-def test_checking_a_name_again_replaces_it(tmp_path: Path) -> None:
+def test_conclude_passes_when_every_criterion_held(tmp_path: Path) -> None:
+    ev = make_evidence(tmp_path)
+    ev.check("x", [0.0, 0.01], comparison="<", bound=0.1)
+    ev.conclude()
+
+
+def test_checking_a_name_again_replaces_it_unless_the_earlier_was_worse(tmp_path: Path) -> None:
     ev = make_evidence(tmp_path)
     ev.check("z", 1.0, comparison="<", bound=5.0)
     ev.check("z", 2.0, comparison="<", bound=5.0)
     assert [c.measured for c in ev.criteria] == [[2.0]]
+    ev.check("z", 9.0, comparison="<", bound=5.0)  # a failing example of a property
+    ev.check("z", 3.0, comparison="<", bound=5.0)
+    assert [c.measured for c in ev.criteria] == [[9.0]], "the failing example stays on record"
+
+
+def test_readings_are_recorded_and_checked(tmp_path: Path) -> None:
+    ev = make_evidence(tmp_path)
+    criterion = ev.check(
+        "loss",
+        [0.5],
+        comparison="<",
+        bound=1.0,
+        document="a low loss",
+        reading=interpreted("below 1 nat").predicting(0.4, "within 10 % at width 256"),
+    )
+    assert (criterion.quote, criterion.reading, criterion.how) == (
+        "a low loss",
+        "interpreted",
+        "below 1 nat",
+    )
+    assert (criterion.predicted, criterion.tolerance) == (0.4, "within 10 % at width 256")
+    assert ev.check("p", [1.0], comparison="==", bound=1.0, reading=printed()).reading == "printed"
+    with pytest.raises(ValueError, match="needs `how`"):
+        assumed("")
+    with pytest.raises(ValueError, match="expected one of"):
+        Reading("guessed")
+
+
+def test_sensitivity_rows_judge_the_claim_at_each_value(tmp_path: Path) -> None:
+    ev = make_evidence(tmp_path)
+    rows = [
+        ev.sensitivity(
+            "learning rate",
+            lr,
+            [judge("final loss", [loss], comparison="<", bound=0.1, rule=every())],
+        )
+        for lr, loss in ((1e-3, 0.05), (3e-3, 0.5), (3e-4, 0.08))
+    ]
+    assert [(r.value, r.verdict) for r in rows] == [
+        ("0.001", "holds"),
+        ("0.003", "fails"),
+        ("0.0003", "holds"),
+    ]
+    assert rows[1].criteria == [
+        "final loss: not met: expected the value < 0.1; measured 0.5; held 0 of 1"
+    ]
+    assert [r.value for r in ev.sensitivity_rows] == ["0.001", "0.003", "0.0003"]
+    with pytest.raises(ValueError, match="no criteria"):
+        ev.sensitivity("lr", 1.0, [])
 
 
 def test_check_all_is_check_of_flags(tmp_path: Path) -> None:
@@ -186,8 +268,8 @@ def test_check_all_is_check_of_flags(tmp_path: Path) -> None:
     criterion = ev.check_all("same batches", [True, True])
     assert (criterion.comparison, criterion.bound, criterion.held) == ("==", True, 2)
     assert ev.check_all("some", [True, False, True], rule=at_least(2)).outcome == "held"
-    with pytest.raises(ClaimNotMet, match="held 1 of 2"):
-        ev.check_all("diverged", [True, False])
+    diverged = ev.check_all("diverged", [True, False])
+    assert (diverged.outcome, diverged.held, diverged.run) == ("not-met", 1, 2)
 
 
 def test_check_seeds_adds_seeds_until_decided(tmp_path: Path) -> None:
@@ -200,8 +282,8 @@ def test_check_seeds_adds_seeds_until_decided(tmp_path: Path) -> None:
         return values[seed]
 
     first_three = [values[seed] for seed in (10, 11, 12)]
-    with pytest.raises(ClaimUndecided):  # three seeds alone do not decide it
-        ev.check("loss", first_three, comparison="<", bound=0.15, rule=mean_ci())
+    three = judge("loss", first_three, comparison="<", bound=0.15, rule=mean_ci())
+    assert three.outcome == "undecided", "three seeds alone do not decide it"
     criterion = ev.check_seeds("loss", measure, seeds=range(3), cap=7, comparison="<", bound=0.15)
     assert criterion.outcome == "held"
     assert asked[:3] == [10, 11, 12] and len(asked) < 7, "it stops once decided"
@@ -212,10 +294,10 @@ def test_check_seeds_adds_seeds_until_decided(tmp_path: Path) -> None:
 def test_check_seeds_stops_at_the_cap_undecided(tmp_path: Path) -> None:
     ev = make_evidence(tmp_path)
     alternating = [0.0, 0.2] * 10
-    with pytest.raises(ClaimUndecided, match="held 3 of 6"):
-        ev.check_seeds(
-            "loss", alternating.__getitem__, seeds=[0, 1], cap=6, comparison="<", bound=0.1
-        )
+    capped = ev.check_seeds(
+        "loss", alternating.__getitem__, seeds=[0, 1], cap=6, comparison="<", bound=0.1
+    )
+    assert (capped.outcome, capped.held, capped.run) == ("undecided", 3, 6)
     assert ev.figures["seeds_measured"]["loss"] == [0, 1, 2, 3, 4, 5]
     with pytest.raises(ValueError, match="cap 1 is below"):
         ev.check_seeds("x", float, seeds=[0, 1], cap=1, comparison="<", bound=1.0)
@@ -229,8 +311,10 @@ def test_check_seeds_under_every_decides_at_once(tmp_path: Path) -> None:
         asked.append(seed)
         return 1.0
 
-    with pytest.raises(ClaimNotMet):
-        ev.check_seeds("x", measure, seeds=[0, 1], cap=9, comparison="<", bound=0.5, rule=every())
+    decided = ev.check_seeds(
+        "x", measure, seeds=[0, 1], cap=9, comparison="<", bound=0.5, rule=every()
+    )
+    assert decided.outcome == "not-met"
     assert asked == [0, 1]
 
 
