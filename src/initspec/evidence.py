@@ -68,6 +68,7 @@ from initspec.judge import (
     stated,
 )
 from initspec.outcome import TIERS, Criterion, SensitivityRow
+from initspec.quotes import check_quote
 
 __all__ = [
     "ClaimNotMet",
@@ -118,7 +119,14 @@ class Evidence:
     """What a claim test measured and how it judged its claim; the ``evidence`` fixture."""
 
     def __init__(
-        self, artifact_dir: Path, reports_dir: Path, *, tier: str = "quick", seed_base: int = 0
+        self,
+        artifact_dir: Path,
+        reports_dir: Path,
+        *,
+        tier: str = "quick",
+        seed_base: int = 0,
+        documents: Sequence[str] = (),
+        require_readings: bool = False,
     ) -> None:
         self.figures: dict[str, Any] = {}
         self.criteria: list[Criterion] = []
@@ -131,6 +139,9 @@ class Evidence:
         self.steps: int | None = None
         self.document_steps: int | None = None
         self.sensitivity_rows: list[SensitivityRow] = []
+        # The claim's source documents (file names): every quote must be their words.
+        self.documents = list(documents)
+        self.require_readings = require_readings
         self._seeds_given = False
         self._artifact_dir = artifact_dir
         self._reports_dir = reports_dir
@@ -256,6 +267,13 @@ class Evidence:
         return self._judged(criterion)
 
     def _judged(self, criterion: Criterion) -> Criterion:
+        if self.require_readings and criterion.reading is None:
+            raise ValueError(
+                f"criterion {criterion.name!r} says no reading: pass reading=printed(), "
+                "stated(), interpreted(how) or assumed(why) (require_readings is on)"
+            )
+        if criterion.quote and criterion.reading not in (None, "assumed"):
+            check_quote(criterion.quote, self.documents)
         earlier = next((c for c in self.criteria if c.name == criterion.name), None)
         if earlier is not None and _SEVERITY[earlier.outcome] > _SEVERITY[criterion.outcome]:
             return criterion  # a failing example of a property stays on record

@@ -64,6 +64,13 @@ _PROPERTY = "initspec"
 _EVIDENCE = pytest.StashKey[Evidence]()
 _KNOWN = pytest.StashKey[KnownFailure]()
 REQUIRE_CRITERIA = "require_criteria"
+REQUIRE_READINGS = "require_readings"
+
+
+def _source_documents(claim_ids: list[str]) -> list[str]:
+    """The source documents (file names) of the claims a test names, for its quotes."""
+    names = {CLAIMS[c].source.document for c in claim_ids if c in CLAIMS}
+    return sorted(name for name in names if name)
 
 
 class ClaimTestError(Exception):
@@ -106,6 +113,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=_seed_base,
         default=0,
         help="add N to every data and weight seed the suite uses (default 0)",
+    )
+    parser.addini(
+        REQUIRE_READINGS,
+        type="bool",
+        default=False,
+        help="every criterion must say its reading (printed, stated, interpreted, assumed)",
     )
     parser.addini(
         REQUIRE_CRITERIA,
@@ -190,6 +203,8 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
         root,
         tier=current_tier(request.config),
         seed_base=current_seed_base(request.config),
+        documents=_source_documents(_claim_ids(item)),
+        require_readings=bool(request.config.getini(REQUIRE_READINGS)),
     )
     item.stash[_EVIDENCE] = ev
     return ev
