@@ -136,6 +136,19 @@ _CLAIMS: tuple[Claim, ...] = (
         "lab01.task-linearly-separable",
         LAB01,
         "The toy task is trivially learnable by a one-layer network.",
+        assumptions=(
+            Assumption(
+                "the 1-layer net's training",
+                "one Linear(256, 2), the lab's SGD (momentum 0.9, lr 1e-3, batch 64), 1000 steps",
+                "the lab trains no 1-layer net; its own optimizer and horizon",
+            ),
+            Assumption(
+                "'trivially learnable'",
+                "training accuracy >= 95 % and validation accuracy >= 80 % on every seed",
+                "the lab puts no number on it; chance is 50 %",
+                ("90 %", "95 %", "99 %"),
+            ),
+        ),
     ),
     Claim(
         "lab01.uniform-variance",
@@ -144,6 +157,14 @@ _CLAIMS: tuple[Claim, ...] = (
         numbers=MappingProxyType(
             {"bound": 0.5, "variance": 0.083, "small_bound": 0.05, "small_variance": 0.0008}
         ),
+        assumptions=(
+            Assumption(
+                "'basically Xavier-ish': how far from Xavier's 1/n_in",
+                "within a factor 2, the factor between the lab's Xavier and Kaiming",
+                "the hint names no tolerance; it contrasts the draw with U[-0.5, 0.5]",
+                ("2", "5", "10"),
+            ),
+        ),
     ),
     Claim(
         "lab01.uniform-fails",
@@ -151,70 +172,256 @@ _CLAIMS: tuple[Claim, ...] = (
         "Uniform init does not train: forward blow-up to NaN within ~20 steps, or saturated ReLU with the loss flat at chance.",
         headline=True,
         numbers=MappingProxyType({"nan_within_steps": 20}),
+        assumptions=(
+            Assumption(
+                "'within ~20 steps'",
+                "a first NaN at step 20 or before",
+                "'~20' read as at most 20 (the runs hit NaN by step 2)",
+                ("20", "30"),
+            ),
+            Assumption(
+                "'flatlines at random'",
+                "a final 50-step mean within 3 % of chance (ln 2)",
+                "the shared phrase 'flat at chance'",
+                ("1 %", "3 %", "10 %"),
+            ),
+        ),
     ),
     Claim(
         "lab01.uniform-failure-mode",
         LAB01,
         "Which of the two failures happens (NaN blow-up, or flatline with zero gradient), at which step; both come from the same cause.",
+        assumptions=(
+            Assumption(
+                "'the same underlying cause'",
+                "the scale: measured second-moment growth per layer within 25 % of n_in Var(W) / 2",
+                "the lab names no mechanism; mean-field growth through Linear + ReLU",
+                ("10 %", "25 %", "50 %"),
+            ),
+        ),
     ),
     Claim(
         "lab01.xavier-slow",
         LAB01,
         'Xavier N(0, 1/n_in) trains, but slowly: "somewhere in between"; the slope of its loss over the last 200 steps says whether it is still learning.',
         numbers=MappingProxyType({"slope_window": 200}),
+        assumptions=(
+            Assumption(
+                "reading of 'trains, but slowly'",
+                "trains (final loss <= 80 % of chance), descends (negative last-200-step slope), "
+                "ends at least 0.1 nat above Kaiming",
+                "the lab puts no number on 'trains' or 'sluggishly'",
+                ("final loss <= 80 % of chance", "loss still descending"),
+            ),
+            Assumption(
+                "'trains': final loss at most this fraction of chance",
+                "0.8",
+                "the shared phrase 'trains'",
+                ("0.8", "0.9", "0.97"),
+            ),
+        ),
     ),
     Claim(
         "lab01.kaiming-trains",
         LAB01,
         "Kaiming N(0, 2/n_in) trains: a smooth descent to a low loss.",
+        assumptions=(
+            Assumption(
+                "'trains as expected'",
+                "a low loss: final 50-step mean at most a tenth of chance",
+                "the shared phrase 'a low loss'",
+                ("5 %", "10 %", "20 %"),
+            ),
+            Assumption(
+                "'smooth descent'",
+                "no 50-step window mean rises more than 3 % of chance above the lowest before it",
+                "the shared phrase 'smooth'",
+            ),
+        ),
     ),
     Claim(
         "lab01.ordering",
         LAB01,
         "The three curves are clearly different, and end in the order Kaiming < Xavier < uniform.",
+        assumptions=(
+            Assumption(
+                "'clearly differentiated'",
+                "final losses at least 0.1 nat apart on every seed",
+                "the lab puts no number on it",
+                ("0.05", "0.1", "0.2"),
+            ),
+        ),
     ),
     Claim(
         "lab01.same-batches",
         LAB01,
         "The three runs see identical batch sequences while their weights are independent draws.",
+        assumptions=(
+            Assumption(
+                "'independent draws'",
+                "first-layer weights of two runs correlate by less than 0.02",
+                "about 5 standard deviations of the correlation of independent draws",
+            ),
+            Assumption(
+                "steps watched",
+                "the first 50 batches",
+                "the batch order does not depend on the run's length",
+            ),
+        ),
     ),
     Claim(
         "lab01.depth-24",
         LAB01,
         "Prediction for 24 layers (Block D, question 4): uniform fails harder, Xavier flattens further, Kaiming still trains. Checked by running it.",
         numbers=MappingProxyType({"depth": 24}),
+        assumptions=(
+            Assumption(
+                "the prediction",
+                "uniform fails harder, Xavier flattens further, Kaiming still trains",
+                "the lab asks for a prediction and gives none; the catalog's",
+            ),
+            Assumption(
+                "horizon",
+                "1000 steps, the lab's",
+                "the question changes only the depth",
+            ),
+        ),
     ),
     Claim(
         "lab01.shallow-all-train",
         LAB01,
         "Pitfall: at shallow depth all three train; depth is what separates them.",
+        assumptions=(
+            Assumption(
+                "shallow depth",
+                "3 Linear layers",
+                "the pitfall names no depth",
+                ("2", "3", "6"),
+            ),
+        ),
     ),
     Claim(
         "lab01.lr-too-high",
         LAB01,
         "Pitfall: with a learning rate far too high all three diverge; dropping to 1e-4 stops it.",
         numbers=MappingProxyType({"dropped_lr": 1e-4}),
+        assumptions=(
+            Assumption(
+                "'far too high' learning rate",
+                "10",
+                "the pitfall gives no value",
+                ("1", "10", "100"),
+            ),
+            Assumption(
+                "reading of 'drop to 1e-4' stopping it",
+                "every init stops hitting NaN at lr 1e-4",
+                "the pitfall says all three curves diverge; the lab expects uniform to blow up "
+                "at any lr",
+                ("every init", "the inits the lr made diverge"),
+            ),
+        ),
     ),
-    Claim("lab03.residual-wrapper", LAB03, "Residual(f)(x) = x + f(x), and it passes gradcheck."),
-    Claim("lab03.residual-zero-identity", LAB03, "Residual(x ↦ 0·x) is exactly the identity."),
-    Claim("lab03.residual-negation-zero", LAB03, "Residual(x ↦ −x) returns exactly 0."),
+    Claim(
+        "lab03.residual-wrapper",
+        LAB03,
+        "Residual(f)(x) = x + f(x), and it passes gradcheck.",
+        assumptions=(
+            Assumption(
+                "gradcheck",
+                "torch.autograd.gradcheck in float64 with its default tolerances",
+                "the lab names no tolerance",
+            ),
+        ),
+    ),
+    Claim(
+        "lab03.residual-zero-identity",
+        LAB03,
+        "Residual(x ↦ 0·x) is exactly the identity.",
+        assumptions=(
+            Assumption(
+                "inputs",
+                "finite tensors of any shape, float16 to float64",
+                "'exactly the identity' holds for finite inputs (0 * inf is NaN)",
+            ),
+        ),
+    ),
+    Claim(
+        "lab03.residual-negation-zero",
+        LAB03,
+        "Residual(x ↦ −x) returns exactly 0.",
+        assumptions=(
+            Assumption(
+                "inputs",
+                "finite tensors of any shape, float16 to float64",
+                "the hint names no input",
+            ),
+        ),
+    ),
     Claim(
         "lab03.param-count",
         LAB03,
         'The 50-block model has "~13M params", "~50 MiB".',
         numbers=MappingProxyType({"parameters": 13e6, "mib": 50}),
+        assumptions=(
+            Assumption(
+                "counting rule",
+                "every parameter of the model",
+                "the lab says 'params'",
+                ("block weights", "all parameters"),
+            ),
+            Assumption(
+                "bytes per parameter",
+                "4 (float32)",
+                "the lab names no dtype",
+                ("2", "4", "8"),
+            ),
+            Assumption(
+                "'~'",
+                "within 25 % of the printed figure",
+                "the lab rounds",
+            ),
+        ),
     ),
     Claim(
         "lab03.gelu-gain",
         LAB03,
         'GeLU\'s effective Kaiming gain is "~1.7".',
         numbers=MappingProxyType({"gain": 1.7}),
+        assumptions=(
+            Assumption(
+                "reading of 'effective gain'",
+                "Kaiming's rule: 1/sqrt(E[gelu(z)^2]), z ~ N(0, 1)",
+                "the rule that gives ReLU sqrt 2; the lab names no rule",
+                ("second moment", "backward second moment", "variance (1/std)"),
+            ),
+        ),
     ),
     Claim(
         "lab03.plain-plateaus",
         LAB03,
         "Without residual, the loss decreases for ~50 steps, then plateaus.",
         numbers=MappingProxyType({"plateau_after_steps": 50, "slope_window": 200}),
+        assumptions=(
+            Assumption(
+                "learning rate",
+                "1e-3 (lab 01's)",
+                "lab 03 asks for the 'same optimizer config' for both runs and gives none; "
+                "lab 01's, the lab it follows",
+                ("3e-4", "1e-3", "3e-3"),
+            ),
+            Assumption(
+                "'~50 steps'",
+                "25 to 75 steps (50, give or take half)",
+                "a round figure",
+                ("+-25 %", "+-50 %", "+-75 %"),
+            ),
+            Assumption(
+                "when the descent ends",
+                "the first step whose 10-step trailing mean is within 3 % of chance of the final level",
+                "the lab names no rule",
+                ("5", "10", "20"),
+            ),
+        ),
     ),
     Claim(
         "lab03.plain-grad-vanishes",
@@ -222,48 +429,200 @@ _CLAIMS: tuple[Claim, ...] = (
         "Without residual, the layer-1 gradient norm drops below 1e-7 within ~100 steps.",
         headline=True,
         numbers=MappingProxyType({"vanished": 1e-7, "within_steps": 100}),
+        assumptions=(
+            Assumption(
+                "learning rate",
+                "1e-3 (lab 01's)",
+                "lab 03 asks for the 'same optimizer config' for both runs and gives none; "
+                "lab 01's, the lab it follows",
+                ("3e-4", "1e-3", "3e-3"),
+            ),
+            Assumption(
+                "optimizer and batch",
+                "SGD, momentum 0.9, batch 64 (lab 01's)",
+                "lab 03 names no optimizer; lab 01's",
+                ("SGD momentum 0.9",),
+            ),
+            Assumption(
+                "'within ~100 steps'",
+                "steps 0 to 100",
+                "'~100' read as 100",
+            ),
+        ),
     ),
     Claim(
         "lab03.residual-trains",
         LAB03,
         "With residual, the loss decreases smoothly throughout, to a low loss.",
+        assumptions=(
+            Assumption(
+                "learning rate",
+                "1e-3 (lab 01's)",
+                "lab 03 asks for the 'same optimizer config' for both runs and gives none; "
+                "lab 01's, the lab it follows",
+                ("3e-4", "1e-3", "3e-3"),
+            ),
+            Assumption(
+                "optimizer and batch",
+                "SGD, momentum 0.9, batch 64 (lab 01's)",
+                "lab 03 names no optimizer; lab 01's",
+                ("SGD momentum 0.9",),
+            ),
+            Assumption(
+                "horizon",
+                "1000 steps (lab 01's)",
+                "lab 03 gives no step count; lab 01's",
+                ("150", "1000"),
+            ),
+        ),
     ),
     Claim(
         "lab03.residual-grad-range",
         LAB03,
         "With residual, the layer-1 gradient norm stays in [1e-3, 1e-1].",
         numbers=MappingProxyType({"healthy": (1e-3, 1e-1)}),
+        assumptions=(
+            Assumption(
+                "learning rate",
+                "1e-3 (lab 01's)",
+                "lab 03 asks for the 'same optimizer config' for both runs and gives none; "
+                "lab 01's, the lab it follows",
+                ("3e-4", "1e-3", "3e-3"),
+            ),
+            Assumption(
+                "reading of 'stays roughly in'",
+                "every step in [1e-3, 1e-1]",
+                "the lab's expected outcome says 'stays in'; Block F asks 'roughly in what range'",
+                ("every step", "90 % of steps", "half the steps"),
+            ),
+            Assumption(
+                "how wide 'roughly' makes the range",
+                "as printed",
+                "the lab gives the range",
+                ("x1", "x3", "x10"),
+            ),
+        ),
     ),
     Claim(
         "lab03.depth-100",
         LAB03,
         "Prediction (Block F, question 4): at 100 layers without residual, it is worse still. Checked by running it.",
         numbers=MappingProxyType({"depth": 100}),
+        assumptions=(
+            Assumption(
+                "horizon",
+                "1000 steps (lab 01's)",
+                "lab 03 gives no step count; lab 01's",
+                ("150", "1000"),
+            ),
+            Assumption(
+                "what 'worse' measures",
+                "the layer-1 gradient (median) and the loss (mean) over the last 50 steps",
+                "the question names no measure",
+                ("gradient", "loss"),
+            ),
+            Assumption(
+                "window",
+                "the last 50 steps",
+                "the shared phrases' window",
+                ("20", "50", "all"),
+            ),
+        ),
     ),
     Claim(
         "lab03.zero-init-identity",
         LAB03,
         "Prediction (question 5): with the last Linear of every block zero-initialised, the residual model's initial output is the head applied to its input (every block is the identity).",
+        assumptions=(
+            Assumption(
+                "depth",
+                "50 and 100 blocks",
+                "the lab's depth and its 'Try 100'",
+            ),
+        ),
     ),
     Claim(
         "lab03.norm-placement",
         LAB03,
         'Pitfall: one Pre-LN before the entire chain, rather than one per block, "effectively keeps gradients alive".',
+        assumptions=(
+            Assumption(
+                "gain",
+                "1.7, the lab's",
+                "the lab's Kaiming init 'with gelu gain'; GeLU's second-moment gain is 1.53",
+                ("1.53", "1.61", "1.7"),
+            ),
+            Assumption(
+                "learning rate",
+                "1e-3 (lab 01's)",
+                "lab 03 asks for the 'same optimizer config' for both runs and gives none; "
+                "lab 01's, the lab it follows",
+                ("3e-4", "1e-3", "3e-3"),
+            ),
+        ),
     ),
     Claim(
         "lab03.residual-init-scale",
         LAB03,
         "Pitfall: where the residual run does worse, the block's output dominates the identity, and a smaller inner init scale fixes it.",
+        assumptions=(
+            Assumption(
+                "smaller inner init scale",
+                "0.1 times the default",
+                "the pitfall gives no value",
+                ("0.03", "0.1", "0.3"),
+            ),
+            Assumption(
+                "which loss 'makes loss worse' reads",
+                "held-out (validation) loss, where the premise is reproduced",
+                "the lab plots the training loss; there the residual run does not do worse",
+                ("training", "held-out"),
+            ),
+            Assumption(
+                "learning rate",
+                "1e-3 (lab 01's)",
+                "lab 03 asks for the 'same optimizer config' for both runs and gives none; "
+                "lab 01's, the lab it follows",
+                ("3e-4", "1e-3", "3e-3"),
+            ),
+        ),
     ),
     Claim(
         "lab02.norm-rescues-bad-init",
         LAB02,
         "With BatchNorm (also LayerNorm, RMSNorm) after every hidden Linear, the inits that failed in lab 01 train.",
+        assumptions=(
+            Assumption(
+                "setup",
+                "lab 01's (12 layers, SGD lr 1e-3, 1000 steps) with the norm after every hidden Linear",
+                "lab 02 is not among the documents; the catalog's stand-in",
+            ),
+            Assumption(
+                "'train'",
+                "final 50-step mean at most 80 % of chance on every seed",
+                "the shared phrase 'trains'",
+                ("0.8", "0.9"),
+            ),
+        ),
     ),
     Claim(
         "lab02.norm-narrows-gap",
         LAB02,
         "With normalisation, the three inits' final losses lie close together.",
+        assumptions=(
+            Assumption(
+                "which norm",
+                "each of BatchNorm, LayerNorm and RMSNorm",
+                "'with normalisation' names none",
+                ("batchnorm", "layernorm", "rmsnorm"),
+            ),
+            Assumption(
+                "'close together'",
+                "spread (max - min) of the final losses at most a tenth of chance, mean of the seeds",
+                "the shared phrase; the lecture's 'reduce sensitivity' is relative",
+                ("5 %", "10 %", "20 %"),
+            ),
+        ),
     ),
     Claim(
         "blog.uniform-guess-loss",
