@@ -20,6 +20,7 @@ import pytest
 import torch
 
 from initspec.artifacts import JSONValue, write_json
+from initspec.machine import machine as initspec_machine
 
 REPORT_PATH = ("reports", "bench.json")
 
@@ -82,11 +83,13 @@ def _benchmarks(config: pytest.Config) -> Sequence[Any]:
 
 
 def machine() -> dict[str, JSONValue]:
+    """The CPU model, torch's CPU kernels, torch and numpy versions and BLAS
+    (:func:`initspec.machine.machine`), with the cores and threads this run used."""
     return {
+        **initspec_machine(),
         "cpu_count": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "processor": platform.processor() or platform.machine(),
-        "torch": torch.__version__,
         "device": "cpu",
         "torch_threads": torch.get_num_threads(),
     }

@@ -1,7 +1,8 @@
 """The same seed gives the same lab 01 files byte for byte; a different seed gives different ones.
 
-Only manifest.json's ``"run"`` block (wall time, git commit, library versions, runs side by side)
-describes the particular run; everything else is a function of the seed and the options.
+Only manifest.json's ``"run"`` block (wall time, git commit, library versions, runs side by side,
+the machine) describes the particular run; everything else is a function of the seed and the
+options.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from initspec.cli import main
 
 TINY = ["--steps", "20", "--depth", "4", "--width", "32", "--quiet"]
 RUN_BLOCK = "run"
-RUN_FIELDS = {"wall_time_s", "git_commit", "versions", "runs_side_by_side", "device"}
+RUN_FIELDS = {"wall_time_s", "git_commit", "versions", "runs_side_by_side", "device", "machine"}
+# What a reader needs to tell why two machines' numbers differ in their last bits.
+MACHINE_FIELDS = {"cpu", "torch_cpu_capability", "torch", "numpy", "blas"}
 
 
 def run_lab01(out: Path, seed: int) -> Path:
@@ -28,6 +31,8 @@ def deterministic_manifest(lab: Path) -> dict[str, Any]:
     assert set(manifest[RUN_BLOCK]) == RUN_FIELDS, (
         f"the run block holds {sorted(manifest[RUN_BLOCK])}"
     )
+    machine = manifest[RUN_BLOCK]["machine"]
+    assert set(machine) >= MACHINE_FIELDS, f"the machine block holds {sorted(machine)}"
     return {key: value for key, value in manifest.items() if key != RUN_BLOCK}
 
 

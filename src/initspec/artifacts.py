@@ -14,6 +14,7 @@ from typing import Any
 
 from initspec.atomic import atomic_directory as atomic_directory  # its home is initspec.atomic
 from initspec.devices import current_device
+from initspec.machine import machine
 from initspec.parallel import default_workers
 
 JSONValue = Any
@@ -122,7 +123,9 @@ def manifest(
     Everything but the ``"run"`` block is a function of the seed, the options and the code:
     two runs with the same seed write it byte for byte the same. The ``"run"`` block describes
     the particular run: ``wall_time_s``, ``git_commit``, ``versions``, ``runs_side_by_side`` and
-    the ``device`` it trained on (a GPU's results agree with the CPU's to rounding, not bytes).
+    the ``device`` it trained on (a GPU's results agree with the CPU's to rounding, not bytes),
+    and the ``machine`` (:func:`initspec.machine.machine`: CPU model, torch's CPU kernels, torch
+    and numpy versions, BLAS), whose kernels decide a result's last bits.
     Every training run does its ops on one thread (``threads_per_run``), so how many ran side by
     side does not change a result.
     """
@@ -138,5 +141,6 @@ def manifest(
             "versions": library_versions(),
             "runs_side_by_side": default_workers(),
             "device": str(current_device()),
+            "machine": dict(machine()),
         },
     }
