@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -135,10 +136,56 @@ def test_claims_lists_each_claims_latest_verdict(
 ) -> None:
     assert run_cli(["claims", "--reports", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(CLAIMS) + 1 and "claims.json is missing" in lines[-1]
+    assert lines[0].split() == ["claim", "verdict", "statement"], f"expected a header: {lines[0]}"
+    assert len(lines) == len(CLAIMS) + 2 and "claims.json is missing" in lines[-1], lines[-1]
     write_report(tmp_path, [], "2026-01-01T00:00:00+00:00", commit="abc")
     assert run_cli(["claims", "--reports", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     first = next(iter(CLAIMS.values()))
-    assert len(lines) == len(CLAIMS)
-    assert lines[0].split()[:2] == [first.id, "not-run"]
+    assert len(lines) == len(CLAIMS) + 2, f"expected header, claims and counts: {len(lines)}"
+    assert lines[1].split()[:2] == [first.id, "not-run"]
+    assert lines[-1].startswith(f"{len(CLAIMS)} claims: {len(CLAIMS)} not-run"), lines[-1]
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b'{"claims": NaN}', b""])
+def test_claims_names_a_damaged_report_and_exits_2(
+    damage: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "claims.json").write_bytes(damage)
+    code = run_cli(["claims", "--reports", str(tmp_path)])
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2, f"expected exit code 2 for a damaged claims.json, got {code}"
+    assert len(lines) == 1 and str(tmp_path / "claims.json") in lines[0], lines
+    assert "damaged" in lines[0] and "missing" not in lines[0], lines[0]
+    assert captured.out == "", f"expected no listing, got {captured.out[:200]!r}"
+
+
+def test_claims_refuses_a_directory_at_claims_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "claims.json").mkdir()
+    code = run_cli(["claims", "--reports", str(tmp_path)])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, f"expected exit 2 and one line; got {code}, {lines}"
+    assert "not a regular file" in lines[0], lines[0]
+
+
+def test_a_committed_lab_directory_is_refused_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a checkout, `initspec lab 01 --out reports` must not silently replace the committed
+    lab: refused in one line before anything trains, and written with --force."""
+    lab = tmp_path / "reports" / "10-init-matters"
+    lab.mkdir(parents=True)
+    (lab / "README.md").write_text("the committed lab\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "lab"]):
+        subprocess.run([*git, *command], cwd=tmp_path, check=True, capture_output=True)
+    code = run_cli(["lab", "01", "--out", str(tmp_path / "reports"), *TINY])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, f"expected exit 2 and one line; got {code}, {lines}"
+    assert "--force" in lines[0] and str(lab) in lines[0], lines[0]
+    assert (lab / "README.md").read_text() == "the committed lab\n", "the lab was replaced"
+    assert run_cli(["lab", "01", "--out", str(tmp_path / "reports"), *TINY, "--force"]) == 0
+    assert (lab / "losses.json").is_file(), "expected --force to write the lab"

@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from initspec.atomic import atomic_directory as atomic_directory  # its home is initspec.atomic
-from initspec.devices import current_device
-from initspec.machine import machine
-from initspec.parallel import default_workers
 
 JSONValue = Any
 
@@ -129,6 +126,11 @@ def manifest(
     Every training run does its ops on one thread (``threads_per_run``), so how many ran side by
     side does not change a result.
     """
+    # Imported here: they import torch, and the report (strict JSON, git_commit) must not.
+    from initspec.devices import current_device
+    from initspec.machine import machine
+    from initspec.parallel import default_workers
+
     return {
         "lab": lab,
         "config": dict(config),

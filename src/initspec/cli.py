@@ -17,20 +17,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from initspec.artifacts import check_writable_dir
-from initspec.atomic import check_target
-from initspec.claims import CLAIMS
-from initspec.devices import DEVICE_ENV, use_device
 from initspec.interrupts import run_interruptibly
-from initspec.labs import LABS, Lab
-from initspec.labs.writer import write_lab
-from initspec.options import CliOption, check_seed, cli_options, parse_option
-from initspec.parallel import default_workers
-from initspec.progress import duration
-from initspec.report.store import CLAIMS_JSON, read_earlier
-from initspec.run_summary import labs_table
+
+if TYPE_CHECKING:
+    from initspec.labs import Lab
+    from initspec.options import CliOption
+
+# The labs, the devices and the report are imported where they are used: they load torch or
+# matplotlib, which `initspec --version` and `initspec claims` do not need
+# (tests/test_layering.py checks it).
 
 DESCRIPTION = (
     "initspec is an executable specification of how initialization, normalization and "
@@ -85,7 +82,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--device",
         default=None,
         metavar="D",
-        help=f"train on cpu (the default), cuda or cuda:N (default ${DEVICE_ENV}, else cpu)",
+        help="train on cpu (the default), cuda or cuda:N (default $INITSPEC_DEVICE, else cpu)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a lab directory that git tracks (a committed lab), which is refused "
+        "without it",
     )
 
 
@@ -97,7 +100,9 @@ def _add_option(parser: argparse.ArgumentParser, item: CliOption, help_text: str
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_labs: bool = True) -> argparse.ArgumentParser:
+    """The command line; ``with_labs=False`` leaves out each lab's options, and so the labs'
+    imports, for `initspec --version` and `initspec claims`."""
     parser = _Parser(
         prog="initspec",
         description=DESCRIPTION,
@@ -115,6 +120,30 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     labs = lab.add_subparsers(dest="lab", required=True, metavar="LAB")
+    if with_labs:
+        _add_labs(labs)
+
+    claims = commands.add_parser(
+        "claims",
+        help="list every claim, with its latest verdict",
+        description="Every claim of the registry: its ID, its latest verdict (from "
+        "DIR/claims.json, written by `pytest spec/`, where there is one) and its statement.",
+        allow_abbrev=False,
+    )
+    claims.add_argument(
+        "--reports",
+        default="reports",
+        metavar="DIR",
+        help="where the report lies (default reports)",
+    )
+    return parser
+
+
+def _add_labs(labs: Any) -> None:
+    """A subcommand per lab, its options its config's fields, and `all`."""
+    from initspec.labs import LABS
+    from initspec.options import cli_options
+
     for key, spec in LABS.items():
         sub = labs.add_parser(
             key,
@@ -141,35 +170,33 @@ def build_parser() -> argparse.ArgumentParser:
             "gives each lab's range and default)",
         )
 
-    claims = commands.add_parser(
-        "claims",
-        help="list every claim, with its latest verdict",
-        description="Every claim of the registry: its ID, its latest verdict (from "
-        "DIR/claims.json, written by `pytest spec/`, where there is one) and its statement.",
-        allow_abbrev=False,
-    )
-    claims.add_argument(
-        "--reports",
-        default="reports",
-        metavar="DIR",
-        help="where the report lies (default reports)",
-    )
-    return parser
-
 
 def _print_claims(reports: Path) -> None:
-    """Each claim's ID, latest verdict (where the report has one) and statement."""
-    entries = {entry.id: entry for entry in read_earlier(reports / CLAIMS_JSON).entries}
-    for claim in CLAIMS.values():
-        entry = entries.get(claim.id)
-        verdict = entry.verdict if entry is not None else "-"
-        print(f"{claim.id:40s} {verdict:12s} {claim.statement}")
-    if not entries:
-        print(f"(no verdicts: {reports / CLAIMS_JSON} is missing; `pytest spec/` writes it)")
+    """A header, each claim's ID, latest verdict (where the report has one) and statement, and
+    the counts by verdict. A claims.json that is there but cannot be read is a UsageError."""
+    from initspec.claims import CLAIMS
+    from initspec.claims_listing import claims_listing
+    from initspec.report.store import CLAIMS_JSON, read_earlier
+
+    path = reports / CLAIMS_JSON
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{path} is not a regular file; remove it or name another --reports")
+    earlier = read_earlier(path)
+    if earlier.problems:
+        raise UsageError(
+            f"{path} is damaged ({earlier.problems[0]}); `pytest spec/` moves it aside "
+            "and writes a new one"
+        )
+    verdicts = {entry.id: entry.verdict for entry in earlier.entries}
+    for line in claims_listing(list(CLAIMS.values()), verdicts, str(path)):
+        print(line)
 
 
 def _options_of_every_lab() -> dict[str, tuple[CliOption, list[str]]]:
     """Flag -> (its option in the first lab that has it, every lab that has it)."""
+    from initspec.labs import LABS
+    from initspec.options import cli_options
+
     found: dict[str, tuple[CliOption, list[str]]] = {}
     for key, spec in LABS.items():
         for item in cli_options(spec.config):
@@ -186,13 +213,14 @@ def _refuse_foreign_options(args: argparse.Namespace, extras: list[str]) -> None
     if not extras:
         return
     flag = next((text.split("=", 1)[0] for text in extras if text.startswith("-")), None)
-    owners = _options_of_every_lab()
-    if getattr(args, "command", None) == "lab" and flag in owners:
+    if getattr(args, "command", None) == "lab" and flag in _options_of_every_lab():
         raise UsageError(f"lab {args.lab} does not take {flag}")
     raise UsageError(f"unrecognized arguments: {' '.join(extras)}")
 
 
 def _seed(text: str) -> int:
+    from initspec.options import check_seed
+
     try:
         seed = int(text)
     except ValueError:
@@ -206,6 +234,9 @@ def _configs(
 ) -> tuple[int, list[tuple[Lab[Any, Any], Any]]]:
     """The seed, and each lab's config from the given options: every lab checked before any
     trains, each message naming the lab."""
+    from initspec.labs import LABS
+    from initspec.options import cli_options, parse_option
+
     given = {
         flag: getattr(args, item.name)
         for flag, (item, _) in _options_of_every_lab().items()
@@ -237,7 +268,7 @@ def _configs(
 
 def _main(argv: Sequence[str] | None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
+    parser = build_parser(with_labs=_needs_labs(arguments))
     if not arguments:
         parser.print_usage(sys.stderr)
         print(
@@ -252,29 +283,55 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "claims":
             _print_claims(Path(args.reports))
             return 0
-        if not args.out:
-            raise UsageError("--out must name a directory, got an empty string")
-        keys = list(LABS) if args.lab == ALL else [args.lab]
-        seed, chosen = _configs(args, keys)
-        default_workers()  # a bad $INITSPEC_WORKERS fails here, before anything is written
-        use_device(args.device)  # so does a device that is not there
-        out = Path(args.out)
-        check_writable_dir(out)
-        for lab, _ in chosen:
-            check_target(out / lab.directory)
-        done = []
-        for lab, config in chosen:
-            written = write_lab(lab, config, seed, out, progress=not args.quiet)
-            print(f"wrote {written.path} in {duration(written.seconds)}")
-            done.append((lab.key, written.path, written.seconds))
-        if len(done) > 1:
-            print("\n".join(labs_table(done)))
+        return _run_labs(args)
     except BrokenPipeError:  # stdout closed early (`initspec claims | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # as a command killed by SIGPIPE
     except (ValueError, UsageError, OSError) as error:
         print(f"initspec: error: {error}", file=sys.stderr)
         return 2
+
+
+def _needs_labs(arguments: Sequence[str]) -> bool:
+    """Whether the command line needs the labs' options: not for `initspec claims ...` nor for
+    `initspec --version` (an option before any command, and no --help)."""
+    command = next((text for text in arguments if not text.startswith("-")), None)
+    if command is not None:
+        return command != "claims"
+    return any(text in ("-h", "--help") for text in arguments)
+
+
+def _run_labs(args: argparse.Namespace) -> int:
+    """`initspec lab KEY|all`: check everything, then write each lab; 0 when all were written."""
+    from initspec.artifacts import check_writable_dir
+    from initspec.atomic import check_target
+    from initspec.committed import refuse_committed
+    from initspec.devices import use_device
+    from initspec.labs import LABS
+    from initspec.labs.writer import write_lab
+    from initspec.parallel import default_workers
+    from initspec.progress import duration
+    from initspec.run_summary import labs_table
+
+    if not args.out:
+        raise UsageError("--out must name a directory, got an empty string")
+    keys = list(LABS) if args.lab == ALL else [args.lab]
+    seed, chosen = _configs(args, keys)
+    default_workers()  # a bad $INITSPEC_WORKERS fails here, before anything is written
+    use_device(args.device)  # so does a device that is not there
+    out = Path(args.out)
+    check_writable_dir(out)
+    for lab, _ in chosen:
+        check_target(out / lab.directory)
+        if not args.force:
+            refuse_committed(out / lab.directory)
+    done = []
+    for lab, config in chosen:
+        written = write_lab(lab, config, seed, out, progress=not args.quiet)
+        print(f"wrote {written.path} in {duration(written.seconds)}")
+        done.append((lab.key, written.path, written.seconds))
+    if len(done) > 1:
+        print("\n".join(labs_table(done)))
     return 0
 
 

@@ -23,12 +23,13 @@ from initspec.experiments.init_ablation import (
     run_ablations,
 )
 from initspec.formatting import markdown_table
+from initspec.lab_directories import LAB_DIRECTORIES
 from initspec.labs.lab import Facts, Figure, Json, Lab, LabReport, last_steps
 from initspec.options import check_memory, cli_options
 from initspec.plots import plot_loss_curves
 from initspec.progress import Planned
 
-DIRECTORY = "10-init-matters"
+DIRECTORY = LAB_DIRECTORIES["01"]
 TITLE = "Lab 01: init ablation"
 BYTES_PER_PARAMETER = 4 * 3  # float32 weight, gradient and momentum buffer
 

@@ -24,6 +24,7 @@ from initspec.experiments.init_ablation import (
     weight_seed,
 )
 from initspec.formatting import markdown_table
+from initspec.lab_directories import LAB_DIRECTORIES
 from initspec.labs.lab import Facts, Figure, Json, Lab, LabReport, last_steps
 from initspec.metrics import final_loss, loss_slope
 from initspec.options import check_memory
@@ -31,7 +32,7 @@ from initspec.plots import Panel, plot_loss_panels
 from initspec.progress import Planned
 from initspec.train import TrainResult
 
-DIRECTORY = "10-norm-ablation"
+DIRECTORY = LAB_DIRECTORIES["02"]
 TITLE = "Lab 02 (stand-in): norm ablation"
 FINAL_WINDOW = 20  # the mean of the last 20 steps, beside the last step's loss
 BYTES_PER_PARAMETER = 4 * 3  # float32 weight, gradient and momentum buffer

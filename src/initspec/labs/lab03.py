@@ -29,13 +29,14 @@ from initspec.experiments.residual_depth import (
     zero_init_output,
 )
 from initspec.formatting import markdown_table, power_of_ten
+from initspec.lab_directories import LAB_DIRECTORIES
 from initspec.labs.lab import Facts, Figure, Json, Lab, LabReport, last_steps
 from initspec.options import check_memory
 from initspec.parallel import side_by_side
 from initspec.plots import plot_gradient_norms, plot_loss_curves
 from initspec.progress import Planned
 
-DIRECTORY = "10-residual-depth"
+DIRECTORY = LAB_DIRECTORIES["03"]
 TITLE = "Lab 03: residual depth"
 PLAIN, RESIDUAL = "no residual", "residual"
 BYTES_PER_PARAMETER = 4 * 3  # float32 weight, momentum buffer, and room for the step's work

@@ -66,6 +66,7 @@ from initspec.experiments.char_init import (
     phase_label,
 )
 from initspec.formatting import fmt, markdown_table
+from initspec.lab_directories import LAB_DIRECTORIES
 from initspec.labs.lab import Figure, Json, Lab, LabFile, LabReport, Text
 from initspec.metrics import mean, moving_average
 from initspec.options import check_memory
@@ -73,7 +74,7 @@ from initspec.parallel import side_by_side
 from initspec.plots import plot_final_losses, plot_loss_curves
 from initspec.progress import Planned
 
-DIRECTORY = "10-makemore-init"
+DIRECTORY = LAB_DIRECTORIES["makemore"]
 TITLE = "Makemore: initialising a character-level MLP"
 START = 1000  # steps shown in the hockey-stick figure
 VAL_CLAIM = CLAIMS["lecture.val-loss-improves"]

@@ -1,27 +1,62 @@
 """Merging this run's test outcomes into the earlier report's entries: one entry per claim.
 
-A claim that some test of this run judged (any verdict but ``not-run``) gets a fresh entry from
-all of this run's tests of it; the most serious verdict wins, in the order of
+A claim's verdict comes from all of its tests, merged test by test, per tier. Each entry keeps,
+for each tier (``quick``, ``document``), the latest result of every test of the claim
+(``results[tier]["tests"]``: verdict, criteria, evidence, seeds, condition, note, artifacts,
+sensitivity rows, tier, steps, when and at which commit): a test this run judged replaces its
+earlier result; a test this run did not run (deselected, skipped) keeps its earlier one, marked
+``fresh: false``. A tier's verdict is the most serious of its tests', in the order of
 :data:`initspec.outcome.VERDICTS` (error > refuted > inconclusive > conditional > holds >
-not-run). Any other claim keeps its earlier entry, marked not fresh, or is ``not-run``. Every
-registry claim gets exactly one entry, so the counts by verdict add up to the registry's size.
-Every entry also carries the verdict it had in the earlier report (``previous_verdict``), so
-the report can list the verdicts that changed.
+not-run), so a run of some of a claim's tests never hides the verdict of the others.
+
+The verdict of record (the entry's own ``verdict``, ``criteria``, ``tier``, ...) is the document
+tier's where the claim has one, else the quick tier's: a quick run never replaces a
+document-tier verdict; it is kept beside it in ``results["quick"]``. ``previous_verdict`` is the
+verdict the earlier report had in the same tier (None where it had none), so the list of
+verdicts that changed compares like with like; each tier's result carries its own
+``previous_verdict`` too, and ``previous_outcomes`` the criteria's outcomes in the earlier
+report's result of that tier. Every registry claim gets exactly one entry, so the counts by
+verdict add up to the registry's size.
+
+Reports written before per-test results (an entry with ``tests`` but no ``results``) are read
+as one result of the entry's tier; where such an entry had several tests, its criteria, notes
+and conditions cannot be told apart by test, so a test of it that a later run does not rerun
+keeps its verdict and evidence, and a note says its criteria were recorded with the others.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from initspec.artifacts import strict
 from initspec.claims import CLAIMS, Claim
-from initspec.labs import lab_directory_name
+from initspec.lab_directories import lab_directory_name
 from initspec.outcome import TIERS, VERDICTS, TestOutcome
 from initspec.report.entry import ClaimEntry, Report, Seeds, TestVerdict
 
 # A verdict's rank: lower is more serious.
 _SERIOUSNESS = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
+# The tier whose verdict is of record where a claim has results in several.
+RECORD_ORDER = ("document", "quick")
+
+# One test's latest result in one tier, as claims.json stores it.
+Record = dict[str, Any]
+
+LEGACY_NOTE = (
+    "its criteria, notes and conditions were recorded together with the claim's other tests "
+    "(before per-test results) and are not shown apart; run it again to show them"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Batch:
+    """Outcomes of one run: when it measured them and at which commit."""
+
+    outcomes: Sequence[TestOutcome]
+    measured_at: str
+    commit: str | None
 
 
 def most_serious(verdicts: Iterable[str]) -> str:
@@ -39,7 +74,16 @@ def blank_entry(claim: Claim) -> ClaimEntry:
         statement=claim.statement,
         headline=claim.headline,
         lab_directory=lab_directory_name(lab) if lab else None,
+        assumptions=assumptions_of(claim),
     )
+
+
+def assumptions_of(claim: Claim) -> list[dict[str, Any]]:
+    """The registry's setup choices for ``claim``: {parameter, value, why, plausible}."""
+    return [
+        {"parameter": a.parameter, "value": a.value, "why": a.why, "plausible": list(a.plausible)}
+        for a in claim.assumptions
+    ]
 
 
 def _check_verdicts(outcomes: Sequence[TestOutcome]) -> None:
@@ -50,38 +94,193 @@ def _check_verdicts(outcomes: Sequence[TestOutcome]) -> None:
             raise ValueError(f"{outcome.nodeid}: unknown tier {outcome.tier!r}")
 
 
-def measured_entry(
-    claim: Claim, outcomes: Sequence[TestOutcome], measured_at: str, commit: str | None
-) -> ClaimEntry:
-    """A claim's fresh entry from the outcomes of this run's tests that named it.
+def record_of(outcome: TestOutcome, measured_at: str, commit: str | None) -> Record:
+    """One test's result as claims.json keeps it (``fresh``: measured in the latest run)."""
+    return {
+        "test": outcome.nodeid,
+        "verdict": outcome.verdict,
+        "tier": outcome.tier,
+        "steps": outcome.steps,
+        "document_steps": outcome.document_steps,
+        "seeds": {"run": outcome.seeds_run, "held": outcome.seeds_held}
+        if outcome.seeds_run
+        else None,
+        "criteria": [strict(dataclasses.asdict(c)) for c in outcome.criteria],
+        "evidence": strict(outcome.evidence),
+        "condition": outcome.condition,
+        "note": outcome.note,
+        "artifacts": list(outcome.artifacts),
+        "sensitivity": [strict(dataclasses.asdict(row)) for row in outcome.sensitivity],
+        "measured_at": measured_at,
+        "commit": commit,
+        "fresh": True,
+    }
 
-    The tier is the shortest of its tests' tiers and ``steps`` the fewest steps any of them
-    trained: a verdict is at the document's horizon only if every test behind it was.
-    """
-    mine = [o for o in outcomes if claim.id in o.claims]
-    ran = [o for o in mine if o.verdict != "not-run"]  # a skipped test trained nothing
-    seeded = [o for o in mine if o.seeds_run]
-    steps = [o.steps for o in ran if o.steps is not None]
-    document_steps = [o.document_steps for o in ran if o.document_steps is not None]
+
+def tier_result(records: Sequence[Record], previous_verdict: str | None) -> dict[str, Any]:
+    """A tier's result from its tests' records: the most serious verdict; the fewest steps
+    any test that ran trained; the latest time and commit any of them was measured at."""
+    ran = [r for r in records if r["verdict"] != "not-run"]
+    latest = max(ran or records, key=lambda r: r.get("measured_at") or "")
+    steps = [r["steps"] for r in ran if r.get("steps") is not None]
+    document_steps = [r["document_steps"] for r in ran if r.get("document_steps") is not None]
+    return {
+        "verdict": most_serious(r["verdict"] for r in records),
+        "tier": latest.get("tier"),
+        "steps": min(steps, default=None),
+        "document_steps": max(document_steps, default=None),
+        "measured_at": latest.get("measured_at"),
+        "commit": latest.get("commit"),
+        "fresh": any(r.get("fresh") for r in ran),
+        "previous_verdict": previous_verdict,
+        "tests": list(records),
+    }
+
+
+def legacy_results(entry: ClaimEntry) -> dict[str, dict[str, Any]]:
+    """An entry of a report written before per-test results, as one result of its tier."""
+    if entry.verdict == "not-run" or not entry.tests:
+        return {}
+    tier = entry.tier or TIERS[0]
+    single = len(entry.tests) == 1
+    records = []
+    for test in entry.tests:
+        records.append(
+            {
+                "test": test.test,
+                "verdict": test.verdict,
+                "tier": tier,
+                "steps": entry.steps,
+                "document_steps": entry.document_steps,
+                "seeds": dataclasses.asdict(entry.seeds) if single and entry.seeds else None,
+                "criteria": list(entry.criteria) if single else [],
+                "evidence": dict(entry.evidence.get(test.test, {})),
+                "condition": "; ".join(entry.conditions) or None if single else None,
+                "note": "; ".join(entry.notes) or None if single else LEGACY_NOTE,
+                "artifacts": list(entry.artifacts) if single else [],
+                "sensitivity": [],
+                "measured_at": entry.measured_at,
+                "commit": entry.commit,
+                "fresh": False,
+            }
+        )
+    result = tier_result(records, entry.previous_verdict)
+    result.update(
+        verdict=entry.verdict, steps=entry.steps, measured_at=entry.measured_at, fresh=False
+    )
+    return {tier: result}
+
+
+def earlier_results(entry: ClaimEntry | None) -> dict[str, dict[str, Any]]:
+    """The earlier entry's results per tier, every test marked not fresh."""
+    if entry is None:
+        return {}
+    results = entry.results or legacy_results(entry)
+    return {
+        tier: {
+            **result,
+            "fresh": False,
+            "previous_verdict": result["verdict"],
+            "tests": [{**record, "fresh": False} for record in result.get("tests", [])],
+        }
+        for tier, result in results.items()
+    }
+
+
+def _merged_records(earlier: Sequence[Record], fresh: Sequence[Record]) -> list[Record]:
+    """Earlier records with each test this run judged replaced (a skipped test keeps its
+    earlier result), then this run's tests that had none, in this run's order."""
+    by_test = {r["test"]: r for r in fresh if r["verdict"] != "not-run"}
+    known = {r["test"] for r in earlier}
+    merged = [_newer(by_test.get(r["test"]), r) for r in earlier]
+    merged += [r for r in fresh if r["test"] not in known and r["test"] in by_test]
+    merged += [r for r in fresh if r["test"] not in known and r["test"] not in by_test]
+    return merged
+
+
+def _newer(fresh: Record | None, earlier: Record) -> Record:
+    """``fresh`` unless it is missing or older than ``earlier`` (outcomes that waited to be
+    written, merged after a later run's)."""
+    if fresh is None or (fresh.get("measured_at") or "") < (earlier.get("measured_at") or ""):
+        return earlier
+    return fresh
+
+
+def _outcomes_of(result: Mapping[str, Any] | None) -> dict[str, str]:
+    if not result:
+        return {}
+    return {
+        str(c["name"]): str(c["outcome"])
+        for r in result.get("tests", [])
+        for c in r.get("criteria", [])
+    }
+
+
+def record_tier(results: Mapping[str, Any]) -> str | None:
+    """The tier whose result is the verdict of record: the document tier's where there is one."""
+    return next((tier for tier in RECORD_ORDER if tier in results), None)
+
+
+def _of_record(claim: Claim, results: dict[str, dict[str, Any]]) -> ClaimEntry:
+    """The entry whose own fields are the verdict of record's, with every tier's result."""
+    tier = record_tier(results)
+    if tier is None:
+        return blank_entry(claim)
+    result = results[tier]
+    records = result["tests"]
+    seeded = [r["seeds"] for r in records if r.get("seeds")]
     return dataclasses.replace(
         blank_entry(claim),
-        verdict=most_serious(o.verdict for o in mine),
-        tests=[TestVerdict(o.nodeid, o.verdict) for o in mine],
-        criteria=[strict(dataclasses.asdict(c)) for o in mine for c in o.criteria],
-        evidence={o.nodeid: strict(o.evidence) for o in mine},
-        seeds=Seeds(sum(o.seeds_run for o in seeded), sum(o.seeds_held for o in seeded))
+        verdict=result["verdict"],
+        tests=[TestVerdict(r["test"], r["verdict"]) for r in records],
+        criteria=[c for r in records for c in r.get("criteria", [])],
+        evidence={r["test"]: r.get("evidence", {}) for r in records},
+        seeds=Seeds(sum(s["run"] for s in seeded), sum(s["held"] for s in seeded))
         if seeded
         else None,
-        conditions=[o.condition for o in mine if o.condition],
-        notes=[o.note for o in mine if o.note],
-        artifacts=sorted({a for o in mine for a in o.artifacts}),
-        tier=min((o.tier for o in ran), key=TIERS.index, default=None),
-        steps=min(steps, default=None),
-        document_steps=max(document_steps, default=None),
-        commit=commit,
-        measured_at=measured_at,
-        fresh=True,
+        conditions=[r["condition"] for r in records if r.get("condition")],
+        notes=[r["note"] for r in records if r.get("note")],
+        artifacts=sorted({a for r in records for a in r.get("artifacts", [])}),
+        tier=tier,
+        steps=result.get("steps"),
+        document_steps=result.get("document_steps"),
+        commit=result.get("commit"),
+        measured_at=result.get("measured_at"),
+        fresh=bool(result.get("fresh")),
+        previous_verdict=result.get("previous_verdict"),
+        results=results,
+        sensitivity=[
+            {**row, "test": r["test"]} for r in records for row in r.get("sensitivity", [])
+        ],
     )
+
+
+def merged_entry(claim: Claim, before: ClaimEntry | None, batches: Sequence[Batch]) -> ClaimEntry:
+    """The claim's entry after ``batches`` (oldest first) are merged into ``before``."""
+    results = earlier_results(before)
+    previous = {tier: result["verdict"] for tier, result in results.items()}
+    criteria_before = {tier: _outcomes_of(result) for tier, result in results.items()}
+    touched: set[str] = set()
+    for batch in batches:
+        mine = [o for o in batch.outcomes if claim.id in o.claims]
+        for tier in TIERS:
+            fresh = [record_of(o, batch.measured_at, batch.commit) for o in mine if o.tier == tier]
+            if not any(r["verdict"] != "not-run" for r in fresh):
+                continue  # nothing judged in this tier: its earlier result stands
+            earlier = results.get(tier, {}).get("tests", [])
+            results[tier] = tier_result(_merged_records(earlier, fresh), previous.get(tier))
+            touched.add(tier)
+    of_record = record_tier(results)
+    if before is not None and of_record is not None and of_record not in touched:
+        # Its verdict of record is as it was: kept whole (an entry of an older report too).
+        entry = dataclasses.replace(as_registry_says(before), fresh=False, results=results)
+    else:
+        entry = _of_record(claim, results)
+    entry.previous_verdict = previous.get(of_record) if of_record else None
+    if before is not None and not previous:
+        entry.previous_verdict = before.verdict  # an earlier entry of no tier: not-run
+    entry.previous_outcomes = criteria_before.get(of_record, {}) if of_record else {}
+    return entry
 
 
 def merge(
@@ -91,32 +290,27 @@ def merge(
     commit: str | None,
     *,
     previous_generated_at: str | None = None,
+    pending: Sequence[Batch] = (),
+    machine: dict[str, str] | None = None,
 ) -> Report:
-    """The report after this run: fresh entries for what it judged, earlier ones for the rest.
+    """The report after this run: every claim's entry merged test by test and tier by tier.
 
-    An earlier entry keeps its verdict and figures; what the registry says (statement, source,
-    lab directory) is taken from the registry as it is now. ``previous_generated_at`` is when
-    the earlier report was generated, if it says.
+    ``pending`` are outcomes of earlier runs that could not be written (oldest first), merged
+    before this run's. What the registry says (statement, source, lab directory, assumptions)
+    is taken from the registry as it is now. ``previous_generated_at`` is when the earlier report
+    was generated, if it says; ``machine`` what this run measured on.
     """
-    _check_verdicts(outcomes)
+    batches = [*pending, Batch(outcomes, now, commit)]
+    for batch in batches:
+        _check_verdicts(batch.outcomes)
     before = {entry.id: entry for entry in earlier}
-    kept = {claim_id: entry for claim_id, entry in before.items() if entry.verdict != "not-run"}
-    judged = {claim_id for o in outcomes if o.verdict != "not-run" for claim_id in o.claims}
-    entries = []
-    for claim in CLAIMS.values():
-        if claim.id in judged:
-            entry = measured_entry(claim, outcomes, now, commit)
-        elif claim.id in kept:
-            entry = dataclasses.replace(as_registry_says(kept[claim.id]), fresh=False)
-        else:
-            entry = blank_entry(claim)
-        previous = before[claim.id].verdict if claim.id in before else None
-        entries.append(dataclasses.replace(entry, previous_verdict=previous))
+    entries = [merged_entry(claim, before.get(claim.id), batches) for claim in CLAIMS.values()]
     return Report(
         generated_at=now,
         commit=commit,
         claims=entries,
         previous_generated_at=previous_generated_at,
+        machine=machine,
     )
 
 
@@ -130,4 +324,5 @@ def as_registry_says(entry: ClaimEntry) -> ClaimEntry:
         statement=blank.statement,
         headline=blank.headline,
         lab_directory=blank.lab_directory,
+        assumptions=blank.assumptions,
     )

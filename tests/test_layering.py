@@ -1,0 +1,143 @@
+"""The layers stay apart: each rule is checked in a fresh interpreter where the modules a layer
+must not use cannot be imported at all.
+
+* the judging core (:mod:`initspec.judge`, :mod:`initspec.outcome`, :mod:`initspec.student_t`,
+  :mod:`initspec.claims`, :mod:`initspec.phrases`) imports neither torch nor pytest;
+* the report (:mod:`initspec.report`) imports neither the labs nor torch, and writes and renders
+  a report again (``python -m initspec.report``) with torch unavailable;
+* ``initspec --version`` and ``initspec claims`` import no torch.
+
+A blocker on ``sys.meta_path``, installed by a ``sitecustomize`` module, raises ImportError for
+a blocked name, so an import that breaks a rule fails the child process, however indirect it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+CORE = ("initspec.judge", "initspec.outcome", "initspec.student_t", "initspec.claims")
+CORE_ALSO = ("initspec.phrases",)
+SITECUSTOMIZE = '''
+import os
+import sys
+
+_BLOCKED = tuple(name for name in os.environ.get("INITSPEC_BLOCKED", "").split(",") if name)
+
+
+class _Blocker:
+    """Refuse to import a blocked module or anything under it."""
+
+    def find_spec(self, name, path=None, target=None):
+        if any(name == blocked or name.startswith(blocked + ".") for blocked in _BLOCKED):
+            raise ImportError(f"{name} is blocked in this process (tests/test_layering.py)")
+        return None
+
+
+sys.meta_path.insert(0, _Blocker())
+'''
+
+
+def run_blocked(
+    blocked: tuple[str, ...], arguments: list[str], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGUMENTS`` with ``blocked`` modules unimportable."""
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [env.get("PYTHONPATH")])])
+    env["INITSPEC_BLOCKED"] = ",".join(blocked)
+    env["MPLBACKEND"] = "Agg"
+    return subprocess.run(
+        [sys.executable, *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+
+
+def loaded_after(module: str, tmp_path: Path, blocked: tuple[str, ...]) -> list[str]:
+    """Import ``module`` with ``blocked`` unimportable; the initspec and blocked modules that
+    ended up loaded (the child fails, and so does the test, if an import was refused)."""
+    code = textwrap.dedent(
+        f"""
+        import importlib, json, sys
+        importlib.import_module({module!r})
+        print(json.dumps(sorted(sys.modules)))
+        """
+    )
+    done = run_blocked(blocked, ["-c", code], tmp_path)
+    assert done.returncode == 0, (
+        f"expected {module} to import with {', '.join(blocked)} unavailable; it failed:\n"
+        f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.stdout}"
+    )
+    loaded: list[str] = json.loads(done.stdout)
+    return loaded
+
+
+def test_the_blocker_blocks(tmp_path: Path) -> None:
+    """The rules below can fail: an import of a blocked module fails the child."""
+    done = run_blocked(("json",), ["-c", "import json"], tmp_path)
+    assert done.returncode != 0 and "is blocked" in done.stderr, (
+        f"expected `import json` to fail with json blocked; exit {done.returncode}, "
+        f"stderr {done.stderr!r}"
+    )
+
+
+@pytest.mark.parametrize("module", CORE + CORE_ALSO)
+def test_the_judging_core_imports_neither_torch_nor_pytest(module: str, tmp_path: Path) -> None:
+    loaded = loaded_after(module, tmp_path, ("torch", "pytest", "_pytest"))
+    heavy = [name for name in loaded if name.split(".")[0] in ("torch", "pytest", "_pytest")]
+    assert heavy == [], f"expected {module} to load neither torch nor pytest; it loaded {heavy}"
+
+
+def test_the_report_imports_neither_the_labs_nor_torch(tmp_path: Path) -> None:
+    loaded = loaded_after("initspec.report", tmp_path, ("torch", "initspec.labs"))
+    heavy = [name for name in loaded if name == "torch" or name.startswith("initspec.labs")]
+    assert heavy == [], f"expected initspec.report to load no lab and no torch; it loaded {heavy}"
+
+
+def test_the_report_is_written_and_rendered_again_without_torch(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    write = (
+        "from pathlib import Path; from initspec.report import write_report; "
+        f"write_report(Path({str(reports)!r}), [], '2026-01-01T00:00:00+00:00', commit='abc')"
+    )
+    done = run_blocked(("torch", "initspec.labs"), ["-c", write], tmp_path)
+    assert done.returncode == 0, f"expected the report written without torch: {done.stderr}"
+    assert (reports / "claims.json").is_file(), "expected claims.json to be written"
+    (reports / "index.md").unlink(missing_ok=True)
+    done = run_blocked(
+        ("torch", "initspec.labs"), ["-m", "initspec.report", str(reports)], tmp_path
+    )
+    assert done.returncode == 0, (
+        f"expected `python -m initspec.report` to render without torch, exit 0; got exit "
+        f"{done.returncode}: {done.stderr.strip()}"
+    )
+    assert (reports / "index.md").is_file(), "expected index.md rendered again"
+
+
+def test_version_imports_no_torch(tmp_path: Path) -> None:
+    done = run_blocked(("torch",), ["-m", "initspec.cli", "--version"], tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("initspec "), (
+        f"expected `initspec --version` to answer without torch; exit {done.returncode}, "
+        f"stdout {done.stdout!r}, stderr {done.stderr.strip()!r}"
+    )
+
+
+def test_claims_imports_no_torch(tmp_path: Path) -> None:
+    arguments = ["-m", "initspec.cli", "claims", "--reports", str(tmp_path / "none")]
+    done = run_blocked(("torch",), arguments, tmp_path)
+    assert done.returncode == 0 and "claims, no verdicts" in done.stdout, (
+        f"expected `initspec claims` to list the claims without torch; exit {done.returncode}, "
+        f"stderr {done.stderr.strip()!r}"
+    )
