@@ -237,11 +237,39 @@ def _check_judged(item: pytest.Item, raised: BaseException | None) -> None:
         ) from raised
     entry = item.stash.get(_KNOWN, None)
     not_met = raised is not None and isinstance(raised, _not_met_types(item.config))
-    if not_met and entry and entry.verdict == "conditional" and not (ev and ev.condition_text):
+    rows = ev.sensitivity_rows if ev else []
+    holding = [row for row in rows if row.verdict == "holds"]
+    if not_met and holding and (entry is None or entry.verdict == "refuted"):
+        # Refuted means it fails under every reasonable reading and assumed value.
         raise ClaimTestError(
-            f"{entry.file.name} lists {entry.claim_id} as conditional, but the test named no "
-            "condition: call evidence.condition(...) where the claim does hold"
+            f"{', '.join(_claim_ids(item))} fails as judged but holds with "
+            f"{'; '.join(f'{row.parameter} = {row.value}' for row in holding)}: a claim that "
+            "holds under some assumed values and fails under others is conditional "
+            "(list it so in spec/known_failures/)"
         ) from raised
+    if not_met and entry and entry.verdict == "conditional" and not (ev and ev.condition_text):
+        if ev is not None and holding:
+            ev.condition(sensitivity_condition(rows))
+        else:
+            raise ClaimTestError(
+                f"{entry.file.name} lists {entry.claim_id} as conditional, but the test named "
+                "no condition: call evidence.condition(...) or record the sensitivity rows "
+                "where the claim does hold"
+            ) from raised
+
+
+def sensitivity_condition(rows: list[SensitivityRow]) -> str:
+    """The condition a claim's sensitivity rows name: per parameter, the values at which it
+    holds and those at which it fails (or is undecided)."""
+    parts = []
+    for parameter in dict.fromkeys(row.parameter for row in rows):
+        by_verdict: dict[str, list[str]] = {}
+        for row in rows:
+            if row.parameter == parameter:
+                by_verdict.setdefault(row.verdict, []).append(row.value)
+        said = [f"{verdict} at {', '.join(values)}" for verdict, values in by_verdict.items()]
+        parts.append(f"{parameter}: {'; '.join(said)}")
+    return "; ".join(parts)
 
 
 def _strict_xpass(report: pytest.TestReport) -> bool:
