@@ -11,7 +11,7 @@ from hypothesis import settings
 
 from initspec.threads import single_thread
 
-pytest_plugins = ["initspec.pytest_plugin", "initspec.pytest_progress"]
+pytest_plugins = ["initspec.pytest_plugin", "initspec.pytest_progress", "initspec.pytest_cluster"]
 
 # Derandomized so that the same commit gives the same examples (and verdicts) every run.
 settings.register_profile("initspec", derandomize=True, deadline=None, max_examples=50)

@@ -12,11 +12,12 @@ the same bit for bit whether it ran alone, beside others, or on a machine with m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from initspec.interrupts import STOP
 from initspec.threads import single_thread
@@ -26,6 +27,31 @@ R = TypeVar("R")
 WORKERS_VARIABLE = "INITSPEC_WORKERS"  # overrides how many runs go side by side
 
 _inside_a_job = threading.local()
+
+# Sends a call's jobs elsewhere and returns their results in order (initspec.cluster); None:
+# this process's threads.
+Dispatcher = Callable[[Sequence[Callable[[], Any]]], list[Any]]
+_dispatcher: Dispatcher | None = None
+
+
+def set_dispatcher(dispatcher: Dispatcher | None) -> Dispatcher | None:
+    """Where :func:`side_by_side` sends its jobs from now on (None: this process's threads);
+    returns where they went before. :mod:`initspec.cluster` sets it for ``--scheduler``."""
+    global _dispatcher
+    previous, _dispatcher = _dispatcher, dispatcher
+    return previous
+
+
+@contextlib.contextmanager
+def one_job() -> Iterator[None]:
+    """Inside the block this thread runs one job: torch on one intra-op thread, and a
+    :func:`side_by_side` called there runs its jobs one after another, here."""
+    _inside_a_job.active = True
+    try:
+        with single_thread():
+            yield
+    finally:
+        _inside_a_job.active = False
 
 
 def default_workers() -> int:
@@ -42,9 +68,16 @@ def default_workers() -> int:
     return int(value)
 
 
-def side_by_side(jobs: Sequence[Callable[[], R]], workers: int | None = None) -> list[R]:
+def side_by_side(
+    jobs: Sequence[Callable[[], R]], workers: int | None = None, *, anywhere: bool = True
+) -> list[R]:
     """Call every job, ``workers`` at a time (default :func:`default_workers`), one torch
     thread each; return their results in the order of ``jobs``.
+
+    Under ``--scheduler`` (:func:`set_dispatcher`, :mod:`initspec.cluster`) every job is a
+    task on the cluster instead, and only what it returns comes back: a caller that reads what
+    its jobs change in place (a hook on a model, a list they append to) passes
+    ``anywhere=False`` to keep them in this process.
 
     Jobs must be independent (each builds and trains its own model from its own seeds). A job
     that calls ``side_by_side`` runs its own jobs one after another. If a job raises, the jobs
@@ -57,10 +90,13 @@ def side_by_side(jobs: Sequence[Callable[[], R]], workers: int | None = None) ->
     thread directly (Ctrl-C without :func:`~initspec.interrupts.stop_on_signals`) asks the
     running jobs to stop the same way before it is raised on.
     """
+    inside_a_job = getattr(_inside_a_job, "active", False)
+    if _dispatcher is not None and anywhere and jobs and not inside_a_job:
+        return _dispatcher(jobs)
     count = min(workers if workers is not None else default_workers(), len(jobs))
     if count < 1 and jobs:
         raise ValueError(f"workers must be positive, got {workers}")
-    if count <= 1 or getattr(_inside_a_job, "active", False):
+    if count <= 1 or inside_a_job:
         with single_thread():
             return [job() for job in jobs]
 

@@ -293,6 +293,11 @@ def set_session_sink(sink: Sink | None) -> Sink | None:
     return previous
 
 
+def session_sink() -> Sink | None:
+    """Where a training setup's lines go now (None: nowhere)."""
+    return _session_sink
+
+
 @contextmanager
 def training_setup(name: str) -> Iterator[None]:
     """A spec training setup called ``name``: a line when it starts, a status line every

@@ -215,7 +215,8 @@ def run_ablations(
             printer = step_printer(label, config.steps) if progress else None
             train_config = config.train_config(seed)
             jobs.append(functools.partial(train, model, data, train_config, progress=printer))
-    results = iter(side_by_side(jobs))
+    # A hook watches the models as they train, here: such runs stay in this process.
+    results = iter(side_by_side(jobs, anywhere=on_model is None))
 
     ablations = []
     for config, seed, norm in plans:
