@@ -134,7 +134,7 @@ def test_a_failure_at_any_step_leaves_the_old_or_the_new_directory(
         # A later run (this one's process gone) clears what is left and keeps the directory.
         kept = read_tree(final)
         with monkeypatch.context() as later:
-            later.setattr(atomic, "_process_alive", lambda pid: False)
+            later.setattr(atomic, "process_alive", lambda pid: False)
             remove_stale(final)
         assert hidden(parent) == [], where
         assert read_tree(final) == kept, where

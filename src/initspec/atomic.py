@@ -130,10 +130,10 @@ def _is_stale(entry: Path, pid: int) -> bool:
         age = time.time() - entry.lstat().st_mtime
     except FileNotFoundError:
         return False  # gone already: another run removed it
-    return not _process_alive(pid) or age > STALE_AFTER_S
+    return not process_alive(pid) or age > STALE_AFTER_S
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether a process with this id exists (signal 0 checks without sending anything)."""
     try:
         os.kill(pid, 0)

@@ -139,35 +139,41 @@ def tier_result(records: Sequence[Record], previous_verdict: str | None) -> dict
 
 def legacy_results(entry: ClaimEntry) -> dict[str, dict[str, Any]]:
     """An entry of a report written before per-test results, as one result of its tier."""
-    if entry.verdict == "not-run" or not entry.tests:
+    if entry.verdict == "not-run":
         return {}
     tier = entry.tier or TIERS[0]
     single = len(entry.tests) == 1
-    records = []
-    for test in entry.tests:
-        records.append(
-            {
-                "test": test.test,
-                "verdict": test.verdict,
-                "tier": tier,
-                "steps": entry.steps,
-                "document_steps": entry.document_steps,
-                "seeds": dataclasses.asdict(entry.seeds) if single and entry.seeds else None,
-                "criteria": list(entry.criteria) if single else [],
-                "evidence": dict(entry.evidence.get(test.test, {})),
-                "condition": "; ".join(entry.conditions) or None if single else None,
-                "note": "; ".join(entry.notes) or None if single else LEGACY_NOTE,
-                "artifacts": list(entry.artifacts) if single else [],
-                "sensitivity": [],
-                "measured_at": entry.measured_at,
-                "commit": entry.commit,
-                "fresh": False,
-            }
-        )
-    result = tier_result(records, entry.previous_verdict)
-    result.update(
-        verdict=entry.verdict, steps=entry.steps, measured_at=entry.measured_at, fresh=False
-    )
+    records = [
+        {
+            "test": test.test,
+            "verdict": test.verdict,
+            "tier": tier,
+            "steps": entry.steps,
+            "document_steps": entry.document_steps,
+            "seeds": dataclasses.asdict(entry.seeds) if single and entry.seeds else None,
+            "criteria": list(entry.criteria) if single else [],
+            "evidence": dict(entry.evidence.get(test.test, {})),
+            "condition": "; ".join(entry.conditions) or None if single else None,
+            "note": "; ".join(entry.notes) or None if single else LEGACY_NOTE,
+            "artifacts": list(entry.artifacts) if single else [],
+            "sensitivity": [],
+            "measured_at": entry.measured_at,
+            "commit": entry.commit,
+            "fresh": False,
+        }
+        for test in entry.tests
+    ]
+    result = {
+        "verdict": entry.verdict,
+        "tier": tier,
+        "steps": entry.steps,
+        "document_steps": entry.document_steps,
+        "measured_at": entry.measured_at,
+        "commit": entry.commit,
+        "fresh": False,
+        "previous_verdict": entry.previous_verdict,
+        "tests": records,
+    }
     return {tier: result}
 
 

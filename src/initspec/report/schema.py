@@ -1,16 +1,18 @@
 """An earlier claims.json: decoded, checked against ``claims.schema.json``, kept as far as it holds.
 
 The schema (shipped beside this module) is the file format written down. An earlier report is
-trusted only as far as it matches: if the file is not UTF-8, not strict JSON or not an object
-with a ``claims`` list, nothing of it is kept; otherwise each entry that matches the schema is
-kept and each one that does not is dropped. Every departure is named in ``problems``, so that
-the caller can set the file aside before writing a new one.
+trusted only as far as it matches: each entry that matches the schema is kept and each one that
+does not is dropped. A file that is not strict UTF-8 JSON as a whole (cut short by a full disk,
+a NaN token or a byte that is not UTF-8 in one entry) keeps every entry of its ``claims`` list
+that can still be read whole and matches the schema (:func:`salvage`). Every departure is named
+in ``problems``, so that the caller can set the file aside when it writes a new one.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -106,5 +108,67 @@ def read(raw: bytes) -> Earlier:
     try:
         document = parse(raw)
     except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return Earlier(problems=[f"not strict UTF-8 JSON: {_short(str(error))}"])
+        problem = f"not strict UTF-8 JSON: {_short(str(error))}"
+        return salvage(raw, problem)
     return check(document)
+
+
+_CLAIMS_LIST = re.compile(r'"claims"\s*:\s*\[')
+_SEPARATOR = re.compile(r"\s*,?\s*")
+
+
+class _NotStrict:
+    """Where a lenient reading met NaN, Infinity or a byte that is not UTF-8."""
+
+
+def _lenient_constant(token: str) -> _NotStrict:
+    return _NotStrict()
+
+
+def _strict_value(value: Any) -> bool:
+    """Whether ``value`` came from strict UTF-8 JSON: no NaN or Infinity, no undecodable byte."""
+    if isinstance(value, _NotStrict):
+        return False
+    if isinstance(value, str):
+        return not any("\udc80" <= ch <= "\udcff" for ch in value)
+    if isinstance(value, dict):
+        return all(_strict_value(k) and _strict_value(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_strict_value(v) for v in value)
+    return True
+
+
+def salvage(raw: bytes, problem: str) -> Earlier:
+    """The entries that can still be read from a file that is not strict JSON as a whole.
+
+    The ``claims`` list is read one entry at a time; an entry with NaN, Infinity or an
+    undecodable byte is dropped, and reading stops where the text stops being JSON (a file
+    cut short keeps the entries before the cut). The entries read are checked as usual.
+    """
+    text = raw.decode("utf-8", errors="surrogateescape")
+    start = _CLAIMS_LIST.search(text)
+    if start is None:
+        return Earlier(problems=[problem])
+    decoder = json.JSONDecoder(parse_constant=_lenient_constant)
+    items: list[Any] = []
+    dropped: list[int] = []
+    position = start.end()
+    while True:
+        position = _SEPARATOR.match(text, position).end()  # type: ignore[union-attr]
+        if position >= len(text) or text[position] == "]":
+            break
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            break
+        if _strict_value(item):
+            items.append(item)
+        else:
+            dropped.append(len(items) + len(dropped))
+    earlier = check({"claims": items})
+    earlier.problems = [
+        problem,
+        *(f"claims[{index}]: NaN, Infinity or a byte that is not UTF-8" for index in dropped),
+        *(p for p in earlier.problems if not p.startswith("the document")),
+    ]
+    return earlier
