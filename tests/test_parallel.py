@@ -7,6 +7,7 @@ give the same losses and weights bit for bit; the spec's fixtures and the labs r
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 
@@ -43,7 +44,7 @@ def test_results_come_back_in_job_order_from_several_threads() -> None:
         names.append(threading.current_thread().name)
         return index
 
-    assert side_by_side([lambda i=i: job(i) for i in range(5)], workers=2) == list(range(5))
+    assert side_by_side([functools.partial(job, i) for i in range(5)], workers=2) == list(range(5))
     assert len(set(names)) == 2, f"expected two worker threads, saw {sorted(set(names))}"
 
 
@@ -56,9 +57,10 @@ def test_each_job_runs_on_one_torch_thread_and_the_setting_comes_back() -> None:
 
 def test_a_nested_call_runs_inside_its_job() -> None:
     def outer(index: int) -> list[int]:
-        return side_by_side([lambda j=j: 10 * index + j for j in range(3)], workers=2)
+        jobs = [functools.partial(int.__add__, 10 * index, j) for j in range(3)]
+        return side_by_side(jobs, workers=2)
 
-    assert side_by_side([lambda i=i: outer(i) for i in range(2)], workers=2) == [
+    assert side_by_side([functools.partial(outer, i) for i in range(2)], workers=2) == [
         [0, 1, 2],
         [10, 11, 12],
     ]
@@ -75,7 +77,7 @@ def test_a_failing_job_raises_and_the_jobs_not_started_are_cancelled() -> None:
         return index
 
     with pytest.raises(ArithmeticError, match="job 0 failed"):
-        side_by_side([lambda i=i: job(i) for i in range(8)], workers=2)
+        side_by_side([functools.partial(job, i) for i in range(8)], workers=2)
     assert len(started) < 8, f"every job started after the first failed: {started}"
 
 

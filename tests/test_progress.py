@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from initspec import cli
+from initspec import labs
 from initspec.cli import main
 from initspec.data import toy_data
 from initspec.experiments.init_ablation import AblationConfig
 from initspec.labs import lab01, lab03
+from initspec.parallel import default_workers
 from initspec.progress import duration, step_printer
 from initspec.run_summary import labs_table
 from initspec.train import TrainConfig, train
@@ -69,7 +70,7 @@ def test_a_lab_prints_its_header_its_progress_and_what_it_wrote(
         f"Lab 01: init ablation -> {directory}/",
         "  12-layer relu MLP, one run per init (uniform, kaiming): 2 runs x 120 steps",
         "  the same at 24 layers (question 4): 2 runs x 120 steps",
-        f"  4 runs, 480 steps in all, up to {cli.default_workers()} side by side",
+        f"  4 runs, 480 steps in all, up to {default_workers()} side by side",
     ]
     progress = [line for line in lines if "step 100/120" in line]
     assert progress and all("| Lab 01: init ablation: " in line for line in progress)
@@ -81,7 +82,7 @@ def test_a_lab_prints_its_header_its_progress_and_what_it_wrote(
 def test_lab_all_ends_with_each_lab_and_its_wall_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "LABS", {"01": lab01.LAB, "03": lab03.LAB})
+    monkeypatch.setattr(labs, "LABS", {"01": lab01.LAB, "03": lab03.LAB})
     options = ["--steps", "3", "--depth", "2", "--width", "8", "--quiet"]
     assert main(["lab", "all", "--out", str(tmp_path), *options]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -12,7 +12,9 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,7 +58,7 @@ def valid_bytes(reports: Path) -> bytes:
     return (reports / "claims.json").read_bytes()
 
 
-CORRUPT = {
+CORRUPT: dict[str, Callable[[bytes], bytes]] = {
     "empty": lambda good: b"",
     "cut-in-half": lambda good: good[: len(good) // 2],
     "not-json": lambda good: b"claims: all fine\n",
@@ -96,7 +98,7 @@ def damage_entry(reports: Path, claim: str, **fields: object) -> None:
     (reports / "claims.json").write_text(json.dumps(document), encoding="utf-8")
 
 
-BAD_ENTRIES = {
+BAD_ENTRIES: dict[str, dict[str, Any]] = {
     "no-id": {"id": None},
     "seeds-a-string": {"seeds": "x"},
     "unknown-verdict": {"verdict": "bogus"},

@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from report_samples import ARTIFACT, ORDERING, VANISHES, write_sample
+from report_samples import ARTIFACT, ORDERING, VANISHES, shown, write_sample
 
 from initspec.claims import CLAIMS
-from initspec.labs import lab_directory_name
+from initspec.lab_directories import lab_directory_name
 from initspec.outcome import VERDICTS
 from initspec.outcome import TestOutcome as Outcome
 from initspec.report import write_report
@@ -80,7 +80,8 @@ def row(index: Path, claim: str) -> str:
 
 
 def cells(line: str) -> list[str]:
-    return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+    """The cells of a table row, as a reader sees their text (escapes resolved)."""
+    return [shown(c.strip()) for c in re.split(r"(?<!\\)\|", line)[1:-1]]
 
 
 @pytest.fixture
@@ -141,9 +142,9 @@ def test_a_row_gives_id_statement_verdict_finding_tier_and_page(reports: Path) -
     assert statement == CLAIMS[VANISHES].statement
     assert verdict == "**conditional**"
     assert finding == (
-        "layer-1 gradient minimum 3.6e-5 to 0.0011 against a bound of < 1e-7; held in 0 of 3 "
-        "seeds. measured: minima 1.4e-4/1.1e-3/3.6e-5, never below 1e-7"
-    ), "the deciding criterion, then the known failure's finding"
+        "Not met: layer-1 gradient minimum: 3.6e-5 to 0.0011 against the bound < 1e-7; held in "
+        "0 of 3 seeds (margin -1.88)"
+    ), "the criterion not met and by how much, from the measurements alone"
     assert training == "quick, 150 of 1000 steps"
     assert page == f"[page](claims/{VANISHES}.md)"
     assert cells(row(index, "lab01.depth-24"))[4] == "–", "never trained: no tier"
@@ -153,7 +154,7 @@ def test_a_verdict_from_another_commit_is_marked(reports: Path) -> None:
     outcome = Outcome(nodeid="spec/blog/test_y.py::test_y", claims=[ORDERING], verdict="holds")
     write_report(reports, [outcome], "2026-01-03T00:00:00+00:00", commit="d" * 40)
     index = reports / "index.md"
-    assert cells(row(index, VANISHES))[2] == "**conditional** *(earlier run, at commit ccccccc)*"
+    assert cells(row(index, VANISHES))[2] == "**conditional** *(at commit ccccccc)*"
     assert cells(row(index, ORDERING))[2] == "**holds**", "a fresh verdict is not marked"
     assert "at commit ddddddd" in index.read_text().splitlines()[2]
     page = (reports / "claims" / f"{VANISHES}.md").read_text()

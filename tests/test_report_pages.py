@@ -26,6 +26,7 @@ from report_samples import (
     WITH_FIGURE,
     XAVIER,
     outcomes_second_run,
+    shown,
     write_sample,
 )
 
@@ -34,6 +35,8 @@ from initspec.judge import every, judge
 from initspec.report import publish, write_report
 from initspec.report.__main__ import main as rerender
 from initspec.report.figures import log_scale
+from initspec.report.render_md import render_claim_page
+from initspec.report.view import ClaimView
 from initspec.report.words import criterion_sentence, num
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -45,7 +48,8 @@ def reports(tmp_path: Path) -> Path:
 
 
 def page(reports: Path, claim: str) -> str:
-    return (reports / "claims" / f"{claim}.md").read_text(encoding="utf-8")
+    """A claim's page as a reader sees its text (the Markdown escapes resolved)."""
+    return shown((reports / "claims" / f"{claim}.md").read_text(encoding="utf-8"))
 
 
 def figures(reports: Path) -> dict[str, list[Path]]:
@@ -59,7 +63,7 @@ def figures(reports: Path) -> dict[str, list[Path]]:
 
 def index_row(reports: Path, claim: str) -> str:
     lines = (reports / "index.md").read_text(encoding="utf-8").splitlines()
-    return next(line for line in lines if line.startswith(f"| `{claim}`"))
+    return shown(next(line for line in lines if line.startswith(f"| `{claim}`")))
 
 
 def snapshot(reports: Path) -> dict[str, bytes]:
@@ -85,11 +89,12 @@ def test_a_claims_page_says_everything_about_it(reports: Path) -> None:
     assert f"*{claim.source.title}* (`{claim.source.document}`)" in text
     assert "## Verdict: conditional" in text
     assert "**Holds when:** at 100 blocks, the document's own fallback" in text
-    assert "**Finding:** measured: minima" in text
+    assert "**Note** (recorded by the test): measured: minima" in text
     assert (
-        "| layer-1 gradient minimum | < 1e-7 | every seed | 1.4e-4, 0.0011, 3.6e-5 | 0 of 3 | "
-        "not-met | -1.88 | drops below 1e-7 |"
+        "| layer-1 gradient minimum | **not met** | 1.4e-4, 0.0011, 3.6e-5 | < 1e-7 | every seed "
+        "| 0 of 3 | -1.88 |"
     ) in text
+    assert "**Finding:** Not met: layer-1 gradient minimum: 3.6e-5 to 0.0011 against" in text
     (figure,) = figures(reports)[VANISHES]
     assert f"]({VANISHES}/{figure.name})" in text, "the figure, inline"
     assert "- `spec/sample/test_grad.py::test_grad`: conditional" in text
@@ -102,17 +107,25 @@ def test_a_mean_shows_its_t_interval_and_a_missing_seed_is_named(reports: Path) 
     variance = page(reports, "lab01.uniform-variance")
     assert "0.0829, 0.0833, 0.0838, 0.0831 (mean 0.0833, t interval [0.0827, 0.0839])" in variance
     kaiming = page(reports, KAIMING)
-    assert "| 0.6, n/a, 0.7, 0.01, 0.02 | 2 of 5 | not-met |" in kaiming
-    assert "at least 4 of 5 seeds" in kaiming and "< 0.05 nats" in kaiming
+    assert (
+        "| **not met** | 0.6, n/a, 0.7, 0.01, 0.02 | < 0.05 nats | at least 4 of 5 seeds | 2 of 5 |"
+    ) in kaiming
 
 
 def test_the_verdicts_that_changed_are_listed_with_the_previous_report(reports: Path) -> None:
     lines = (reports / "index.md").read_text().splitlines()
-    changes = lines[4]
-    assert changes.startswith(f"**Changed since the previous report** (generated {FIRST}): ")
-    assert f"[`{KAIMING}`](claims/{KAIMING}.md) holds → refuted" in changes
-    assert "lab01.depth-24" not in changes, "never run, then and now: no change"
-    assert "Changed since the previous report: holds → refuted." in page(reports, KAIMING)
+    assert lines[6].startswith(f"**Changed since the previous report** (generated {FIRST}) ")
+    changes = [line for line in lines[7:] if line.startswith("- ")]
+    assert (
+        f"- [`{KAIMING}`](claims/{KAIMING}.md) holds → refuted: the previous report did not "
+        "record its criteria' outcomes"
+    ) in changes
+    assert (
+        f"- [`{NAIVE}`](claims/{NAIVE}.md) not-run → inconclusive: measured for the first time"
+        in changes
+    )
+    assert not [line for line in changes if "lab01.depth-24" in line], "never run: no change"
+    assert "Changed since the previous report: holds → refuted (" in page(reports, KAIMING)
     document = json.loads((reports / "claims.json").read_text())
     assert document["previous_generated_at"] == FIRST and document["generated_at"] == SECOND
     entry = next(e for e in document["claims"] if e["id"] == KAIMING)
@@ -132,7 +145,7 @@ def test_without_criteria_the_figures_are_key_value_pairs_never_a_dict(reports: 
     assert "last_100_mean.kaiming = [8.7e-4, 8.8e-4]" in row
     assert "gaps.nested.deeper = [1, 2, 3]" in row
     assert "{" not in row
-    assert "&lt;script>alert('x')&lt;/script> = &lt;b>bold&lt;/b>" in row, "shown, not markup"
+    assert f"{HOSTILE_KEY} = <b>bold</b>" in row, "shown as text (the escapes resolved)"
     text = page(reports, ORDERING)
     assert "- `last_100_mean.xavier` = `[0.63, 0.36]`" in text
     assert "No criteria were recorded" in text
@@ -140,17 +153,20 @@ def test_without_criteria_the_figures_are_key_value_pairs_never_a_dict(reports: 
 
 def test_an_errors_reason_leads_its_finding(reports: Path) -> None:
     finding = index_row(reports, XAVIER).split(" | ")[3]
-    assert finding.startswith("TypeError: unsupported operand. first loss 0.7 against")
+    assert finding.startswith("TypeError: unsupported operand. first loss: 0.7 against")
 
 
 def test_a_boolean_criterion_has_a_row_but_no_figure(reports: Path) -> None:
     text = page(reports, LR)
-    assert "| lower lr stops NaN | == true | every seed | true, true, false | 2 of 3 |" in text
+    assert (
+        "| lower lr stops NaN | **not met** | true, true, false | == true | every seed | 2 of 3 |"
+        in text
+    )
     assert LR not in figures(reports)
 
 
 def test_why_the_verdict_is_said(reports: Path) -> None:
-    assert "Undecided: first loss mean 3.3, t interval" in page(reports, NAIVE)
+    assert "**Finding:** Undecided: first loss: mean 3.3, t interval" in page(reports, NAIVE)
     assert "A test could not measure it (spec/sample/test_xavier.py::test_xavier)" in page(
         reports, XAVIER
     )
@@ -183,9 +199,9 @@ def test_a_crash_half_way_keeps_the_old_pages_and_indexes_but_not_the_old_verdic
 ) -> None:
     before = snapshot(reports)
     rendered: list[str] = []
-    real = publish.render_claim_page
+    real = render_claim_page
 
-    def crashes_on_the_tenth(view: publish.ClaimView) -> str:
+    def crashes_on_the_tenth(view: ClaimView) -> str:
         rendered.append(view.id)
         if len(rendered) == 10:
             raise RuntimeError("disk on fire")
@@ -264,7 +280,7 @@ def test_a_criterion_in_one_sentence() -> None:
         judge("layer-1 gradient minimum", [1.1e-4] * 5, bound=1e-7, comparison="<", rule=every())
     )
     assert criterion_sentence(criterion) == (
-        "layer-1 gradient minimum 1.1e-4 against a bound of < 1e-7; held in 0 of 5 seeds"
+        "layer-1 gradient minimum: 1.1e-4 against the bound < 1e-7; held in 0 of 5 seeds"
     )
 
 

@@ -107,9 +107,11 @@ def assert_same_weights(single: CharMLP, stacked: CharMLP, what: str) -> None:
     mine, theirs = stacked.state_dict(), single.state_dict()
     assert mine.keys() == theirs.keys(), what
     for name, tensor in theirs.items():
-        torch.testing.assert_close(
-            mine[name], tensor, rtol=RTOL, atol=1e-5, msg=lambda m, n=name: f"{what} {n}: {m}"
-        )
+
+        def message(default: str, name: str = name) -> str:
+            return f"{what} {name}: {default}"
+
+        torch.testing.assert_close(mine[name], tensor, rtol=RTOL, atol=1e-5, msg=message)
 
 
 @pytest.mark.parametrize("bn", [False, True], ids=["plain", "batchnorm"])
