@@ -67,6 +67,25 @@ def _packaged_names(corpus: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+MAX_LINE_BYTES = 256  # a name a line: a longer line is not a name (the longest lecture name has 15)
+
+
+def check_shape(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+    """Refuse a file that is not one name a line, cheaply, before it is decoded and windowed:
+    ValueError (one line, with the line number) for a line longer than ``max_line_bytes``.
+
+    A single 15 MiB line would otherwise be one name of 15 million characters, whose context
+    windows take gigabytes and a minute to build before the lab finds it useless.
+    """
+    with path.open("rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if len(line.rstrip(b"\r\n")) > max_line_bytes:
+                raise ValueError(
+                    f"corpus file {path} is not one name a line: line {number} holds "
+                    f"{len(line):,} bytes, more than the {max_line_bytes} a name may have"
+                )
+
+
 def load_names(path: Path | str | None = None) -> list[str]:
     """Names, cleaned: a packaged corpus by name (None: the lecture's), or a user's file of one
     name a line.
@@ -82,6 +101,7 @@ def load_names(path: Path | str | None = None) -> list[str]:
     if not path.is_file():
         raise ValueError(f"corpus file {path} does not exist or is not a file")
     try:
+        check_shape(path)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"corpus file {path} cannot be read as UTF-8 text: {error}") from None

@@ -48,6 +48,7 @@ from initspec.corpus import (
     CharSplits,
     Vocabulary,
     char_splits,
+    check_shape,
     default_splits,
     load_names,
 )
@@ -122,6 +123,12 @@ class CharInitConfig:
                     f"--corpus: file {self.corpus} holds {size:,} bytes, more than the "
                     f"{CORPUS_MAX_BYTES:,} a names file may have"
                 )
+            try:
+                check_shape(path)
+            except OSError as error:
+                raise ValueError(f"--corpus: file {self.corpus} cannot be read: {error}") from None
+            except ValueError as error:
+                raise ValueError(f"--corpus: {error}") from None
 
     @property
     def half(self) -> int:
