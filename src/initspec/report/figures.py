@@ -1,10 +1,15 @@
 """A claim's figure, drawn from its recorded criteria: each seed's value against the bound.
 
-One panel per numeric criterion, stacked: a point per seed (green where the seed is on the
-claim's side of the bound, red where not, a red cross on the axis for a seed with no number),
-the bound as a dashed line (a shaded band for ``in``), and for ``mean_ci`` the mean with its
-t interval beside the seeds. The value axis is logarithmic when the positive values and bounds
-span more than three decades. Boolean criteria (a property per seed) have no panel.
+One panel per numeric criterion with at least two different values (a single value, or seeds
+that all measured the same, is said whole by the criteria table), stacked: a point per seed
+(green where the seed is on the claim's side of the bound, red where not, a red cross on the
+axis for a seed with no number), the bound as a dashed line (a shaded band for ``in``), and
+for ``mean_ci`` the mean with its t interval beside the seeds. The value axis is logarithmic
+when the positive values and bounds span more than three decades. Tick labels are written as
+the report writes numbers, with just enough digits to tell neighbouring ticks apart (no offset
+such as "1e7" above the axis, where it would run into the subtitle), and the left margin grows
+with the longest label.
+Boolean criteria (a property per seed) have no panel.
 
 Saved as :func:`initspec.figures.save_figure` saves (Agg, its fixed dpi, no version tag in the
 metadata), so the same criteria give the same PNG bytes, but with fixed margins instead of a
@@ -26,27 +31,65 @@ from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator
+from matplotlib.ticker import Formatter, LogLocator
 
 from initspec.figures import DPI, METADATA
 from initspec.report import words
 from initspec.report.words import bound_text, is_boolean, num, numbers, shorten
 
 PANEL_SIZE = (6.4, 1.9)  # inches per criterion: small figures render fast
-# Fixed margins, in inches: room for the titles above, tick labels and "seed" below.
-LEFT, RIGHT, TOP, BOTTOM, GAP = 0.8, 0.15, 0.45, 0.45, 0.9
+# Fixed margins, in inches: room for the titles above, tick labels and "seed" below; the left
+# one is at least LEFT, and more for long tick labels (LABEL_CHAR inches per character).
+LEFT, RIGHT, TOP, BOTTOM, GAP = 0.6, 0.25, 0.45, 0.45, 0.9
+LABEL_CHAR, LABEL_PAD = 0.065, 0.3
 MAX_PANELS = 6
 LOG_SPAN = 1e3  # values spanning more than this ratio get a log axis
 HELD_COLOR, NOT_MET_COLOR, BOUND_COLOR = "#1a7f37", "#cf222e", "#57606a"
 
 
 def plotted(criteria: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The criteria a figure shows: those with a numeric bound and at least one number."""
+    """The criteria a figure shows: those with a numeric bound and at least two different
+    numbers (one value against its bound is a line of the table, not a figure)."""
     return [
         c
         for c in criteria
-        if not is_boolean(c) and c.get("bound") is not None and numbers(c.get("measured", []))
+        if not is_boolean(c)
+        and c.get("bound") is not None
+        and len(set(numbers(c.get("measured", [])))) > 1
     ][:MAX_PANELS]
+
+
+def short_number(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` significant digits, as :func:`words.num` writes it (3 digits)."""
+    if value == 0 or not math.isfinite(value):
+        return num(value)
+    exponent = math.floor(math.log10(abs(value)))
+    if -3 <= exponent < 5:
+        return f"{value:.{digits}g}"
+    mantissa, power = f"{value:.{digits - 1}e}".split("e")
+    return f"{float(mantissa):.{digits}g}e{int(power)}"
+
+
+class TickNumbers(Formatter):
+    """Tick labels as the report writes numbers, with the fewest digits (3 or more) that tell
+    every tick from its neighbours: never an offset or a multiplier above the axis."""
+
+    def __init__(self) -> None:
+        self.digits = 3
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        finite = [float(v) for v in locs if math.isfinite(v)]
+        self.digits = next(
+            (
+                d
+                for d in range(3, 10)
+                if len({short_number(v, d) for v in finite}) == len(set(finite))
+            ),
+            10,
+        )
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        return short_number(float(value), self.digits)
 
 
 def on_claims_side(value: float, comparison: str, bound: Any) -> bool:
@@ -110,8 +153,10 @@ def draw_criteria(
         bottom=BOTTOM / height,
         hspace=GAP / panel_height,
     )
+    labels = 0
     for index, criterion in enumerate(shown):
-        _panel(figure.add_subplot(len(shown), 1, index + 1), criterion)
+        labels = max(labels, _panel(figure.add_subplot(len(shown), 1, index + 1), criterion))
+    figure.subplots_adjust(left=max(LEFT, LABEL_PAD + LABEL_CHAR * labels) / width)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", dpi=DPI, metadata=METADATA)
     figure.clear()
@@ -140,7 +185,8 @@ def log_scale(values: Sequence[float]) -> bool:
     return max(positive) / min(positive) > LOG_SPAN
 
 
-def _panel(axes: Any, criterion: Mapping[str, Any]) -> None:
+def _panel(axes: Any, criterion: Mapping[str, Any]) -> int:
+    """Draw one criterion's panel; the length of its longest tick label, in characters."""
     measured = list(criterion.get("measured", []))
     comparison, bound = criterion["comparison"], criterion["bound"]
     interval = _interval(criterion)
@@ -150,8 +196,8 @@ def _panel(axes: Any, criterion: Mapping[str, Any]) -> None:
         axes.set_yscale("log")
         # Plain "1e-7" labels, as the report writes numbers (and no slow mathtext "10^{-7}").
         axes.yaxis.set_major_locator(LogLocator(numticks=7))
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: num(float(value))))
         axes.minorticks_off()  # each minor tick is an artist of its own: they cost time
+    axes.yaxis.set_major_formatter(TickNumbers())
 
     if comparison == "in":
         axes.axhspan(bounds[0], bounds[1], color=BOUND_COLOR, alpha=0.15, lw=0)
@@ -179,7 +225,7 @@ def _panel(axes: Any, criterion: Mapping[str, Any]) -> None:
         axes.errorbar([x], [mean], yerr=[[mean - low], [high - mean]], fmt="s",
                       color="black", ms=5, capsize=4, lw=1.5)  # fmt: skip
         xs = [*xs, x]
-        ticks.append("mean, t interval")
+        ticks.append("mean")
     axes.margins(y=0.12)  # no point on the frame
     axes.set_xticks(xs, ticks, fontsize=8)
     axes.set_xlim(0.4, max(xs) + 0.6)
@@ -201,3 +247,8 @@ def _panel(axes: Any, criterion: Mapping[str, Any]) -> None:
     axes.text(0, 1.02, f"{outcome} ({held})", transform=axes.transAxes, fontsize=8,
               color=BOUND_COLOR, va="bottom")  # fmt: skip
     axes.grid(axis="y", alpha=0.3)
+    low, high = axes.get_ylim()
+    formatter = axes.yaxis.get_major_formatter()
+    ticks_y = [v for v in axes.get_yticks() if min(low, high) <= v <= max(low, high)]
+    formatter.set_locs(ticks_y)
+    return max((len(formatter(v)) for v in ticks_y), default=0)

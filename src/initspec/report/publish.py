@@ -25,6 +25,7 @@ from initspec.report.files import write_files
 from initspec.report.render import render_index
 from initspec.report.render_html import render_html
 from initspec.report.render_md import render_claim_page
+from initspec.report.sensitivity_figure import draw_sensitivity, sensitivity_figure_name
 from initspec.report.view import CLAIMS_DIR, INDEX_HTML, INDEX_MD, ClaimView, claim_view, figure_dir
 
 # Where the report's one-line warnings go: stderr, or pytest's terminal writer.
@@ -66,7 +67,8 @@ def write_claim_pages(report: Report, reports_dir: Path, warn: Say = say) -> lis
     with atomic_directory(final) as staging:
         for entry in report.claims:
             figure = _figure(entry, staging, final, canvas, warn)
-            view = claim_view(entry, reports_dir, figure, report.current_commit)
+            sensitivity = _sensitivity_figure(entry, staging, final, canvas, warn)
+            view = claim_view(entry, reports_dir, figure, report.current_commit, sensitivity)
             (staging / f"{entry.id}.md").write_text(render_claim_page(view), encoding="utf-8")
             views.append(view)
     return views
@@ -88,5 +90,27 @@ def _figure(entry: ClaimEntry, staging: Path, final: Path, canvas: Figure, warn:
     except Exception as error:  # a figure that cannot be drawn must not cost the whole report
         shutil.rmtree(target.parent, ignore_errors=True)
         warn(f"initspec: no figure for {entry.id}: {type(error).__name__}: {error}")
+        return None
+    return f"{figure_dir(entry.id)}/{name}"
+
+
+def _sensitivity_figure(
+    entry: ClaimEntry, staging: Path, final: Path, canvas: Figure, warn: Say
+) -> str | None:
+    """The claim's sensitivity figure (its verdict at each value of an open setup choice) in
+    ``staging``, copied or drawn as :func:`_figure` does; None without sensitivity rows."""
+    name = sensitivity_figure_name(entry.sensitivity)
+    if name is None:
+        return None
+    target, earlier = staging / entry.id / name, final / entry.id / name
+    try:
+        target.parent.mkdir(exist_ok=True)
+        if earlier.is_file():
+            shutil.copyfile(earlier, target)
+        else:
+            draw_sensitivity(entry.sensitivity, target, canvas)
+    except Exception as error:  # a figure that cannot be drawn must not cost the whole report
+        target.unlink(missing_ok=True)
+        warn(f"initspec: no sensitivity figure for {entry.id}: {type(error).__name__}: {error}")
         return None
     return f"{figure_dir(entry.id)}/{name}"

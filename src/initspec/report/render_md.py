@@ -1,51 +1,124 @@
 """``reports/claims/<id>.md``: one claim's page.
 
-The statement and its document, the verdict and why, the conditions and findings, the criteria
-as a table (bound, rule, every seed's value, held k of n, margin, the document's words the bound
-interprets), the criteria figure and the tests' own figures, the figures each test recorded,
-the tests that judged it, the lab directory that shows it, and when and at which commit it was
-measured. The page lives one directory below the reports directory, so links get ``../``.
+The statement and its document, the verdict and the finding (rendered from the criteria and
+the sensitivity rows), the results of each tier side by side, the conditions and recorded
+notes; every criterion with its outcome (met, not met, undecided) as a table (bound, rule,
+every seed's value, held k of n, margin, the theory's prediction), then what each bound reads
+in the document (the quotation and how it is read); the setup choices the documents leave open
+(assumptions) and the claim re-judged at other values of them (sensitivity, a table and a
+figure); the criteria figure and the tests' own figures, the figures each test recorded, the
+tests that judged it, the lab directory that shows it, and when and at which commit it was
+measured. Every text from claims.json is escaped (:mod:`initspec.report.markdown`). The page
+lives one directory below the reports directory, so links get ``../``.
 """
 
 from __future__ import annotations
 
-import re
-
-from initspec.report.render import cell
+from initspec.report.markdown import cell, code, code_cell, escape, quotation
 from initspec.report.view import CLAIMS_DIR, INDEX_HTML, INDEX_MD, ClaimView, Link, href
 from initspec.report.words import DASH
+
+__all__ = ["code", "md_link", "render_claim_page"]
 
 UP = "../"  # from reports/claims/ to reports/
 
 
 def md_link(item: Link, prefix: str = UP) -> str:
-    """A Markdown link (an image for an image), or the name marked missing."""
+    """A Markdown link (an image for an image), or the name marked missing (or outside)."""
     if item.target is None:
-        return f"`{item.text}` (missing)"
-    label = item.text.replace("[", "\\[").replace("]", "\\]")
+        return f"{code(item.text)} ({item.reason})"
     bang = "!" if item.image else ""
-    return f"{bang}[{label}]({href(item.target, prefix)})"
-
-
-def code(text: str) -> str:
-    """``text`` as inline code, whatever backticks it holds: neither Markdown nor HTML applies."""
-    text = " ".join(text.split())
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
-    return f"{fence}{padded}{fence}"
+    return f"{bang}[{escape(item.text)}]({href(item.target, prefix)})"
 
 
 def _criteria_table(view: ClaimView) -> list[str]:
+    predicted = any(row.predicted for row in view.criteria)
     lines = [
-        "| criterion | bound | rule | measured per seed | held | outcome | margin "
-        "| the document's words |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| criterion | outcome | measured per seed | bound | rule | held | margin "
+        + ("| theory |" if predicted else "|"),
+        "| --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if predicted else ""),
     ]
     for row in view.criteria:
         lines.append(
-            f"| {cell(row.name)} | {cell(row.bound)} | {cell(row.rule)} | {cell(row.per_seed)} | "
-            f"{row.held} | {row.outcome} | {row.margin} | {cell(row.document)} |"
+            f"| {cell(row.name)} | **{row.outcome}** | {cell(row.per_seed)} | {cell(row.bound)} "
+            f"| {cell(row.rule)} | {row.held} | {row.margin} |"
+            + (f" {cell(row.predicted) or DASH} |" if predicted else "")
         )
+    return lines
+
+
+def _readings(view: ClaimView) -> list[str]:
+    """What each bound reads in the document: the quotation, then how it is read."""
+    lines: list[str] = []
+    for number, row in enumerate(view.criteria, start=1):
+        if not (row.quote or row.reading):
+            continue
+        lines += ["", f"{number}\\. {escape(row.name)}"]
+        if row.quote:
+            lines += ["", quotation(row.quote)]
+        if row.reading:
+            how = f": {escape(row.how)}" if row.how else ""
+            lines += ["", f"Reading: *{escape(row.reading)}*{how}"]
+    return ["", "### What each bound reads in the document", *lines] if lines else []
+
+
+def _assumptions(view: ClaimView) -> list[str]:
+    if not view.assumptions:
+        return []
+    lines = [
+        "",
+        "## Assumptions",
+        "",
+        "The setup choices the documents leave open, and the value used.",
+        "",
+        "| setup choice | value used | why | plausible values |",
+        "| --- | --- | --- | --- |",
+    ]
+    for a in view.assumptions:
+        cells = (a.parameter, a.value, a.why, a.plausible)
+        lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
+    return lines
+
+
+def _sensitivity(view: ClaimView) -> list[str]:
+    if not view.sensitivity:
+        return []
+    lines = [
+        "",
+        "## Sensitivity",
+        "",
+        "The claim's criteria judged again at other values of a setup choice the documents "
+        "leave open.",
+        "",
+        "| setup choice | value | verdict there | criteria | test |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for s in view.sensitivity:
+        test = code_cell(s.test) if s.test else DASH
+        lines.append(
+            f"| {cell(s.parameter)} | {cell(s.value)} | **{cell(s.verdict)}** "
+            f"| {cell(s.criteria) or DASH} | {test} |"
+        )
+    if view.sensitivity_figure:
+        beside = view.sensitivity_figure.removeprefix(f"{CLAIMS_DIR}/")
+        lines += ["", f"![The verdict at each value of the setup choice]({href(beside)})"]
+    return lines
+
+
+def _results(view: ClaimView) -> list[str]:
+    if not view.results:
+        return []
+    lines = [
+        "",
+        "## Results by tier",
+        "",
+        "The latest result of each tier; the verdict is the document tier's where there is one.",
+        "",
+    ]
+    for r in view.results:
+        record = " (the verdict of record)" if r.of_record else ""
+        when = f", {escape(r.measured)}" if r.measured else ""
+        lines.append(f"- {r.tier}: **{escape(r.text)}**{record}{when}")
     return lines
 
 
@@ -53,28 +126,35 @@ def render_claim_page(view: ClaimView) -> str:
     """The Markdown page of one claim."""
     entry = view.entry
     star = " ★" if entry.headline else ""
-    document = f"`{entry.document}`" if entry.document else "not among the documents"
+    document = code(entry.document) if entry.document else "not among the documents"
     lines = [
-        f"# `{entry.id}`{star}",
+        f"# {code(entry.id)}{star}",
         "",
         f"[All claims]({UP}{INDEX_MD}) · [This claim on the one-page report]"
-        f"({UP}{INDEX_HTML}#{entry.id})",
+        f"({UP}{INDEX_HTML}#{href(entry.id)})",
         "",
-        f"> {' '.join(entry.statement.split())}",
+        quotation(entry.statement),
         "",
-        f"The claim as the registry states it, from *{entry.source}* ({document})"
+        f"The claim as the registry states it, from *{escape(entry.source)}* ({document})"
         + (", a headline claim." if entry.headline else "."),
         "",
         f"## Verdict: {entry.verdict}",
         "",
-        f"*{entry.verdict}*: {view.meaning}. {view.why}".rstrip(),
+        f"*{entry.verdict}*: {view.meaning}. {escape(view.why)}".rstrip(),
     ]
+    if view.finding != DASH and entry.verdict != "not-run":
+        lines += ["", f"**Finding:** {escape(view.finding.rstrip('.'))}."]
     if view.change:
-        lines += ["", f"Changed since the previous report: {view.change}."]
+        lines += [
+            "",
+            f"Changed since the previous report: {view.change} "
+            f"({escape(view.change_reasons or '')}).",
+        ]
+    lines += _results(view)
     for condition in entry.conditions:
-        lines += ["", f"**Holds when:** {' '.join(condition.split())}"]
+        lines += ["", f"**Holds when:** {escape(condition)}"]
     for note in entry.notes:
-        lines += ["", f"**Finding:** {' '.join(note.split())}"]
+        lines += ["", f"**Note** (recorded by the test): {escape(note)}"]
 
     lines += ["", "## Criteria", ""]
     if view.criteria:
@@ -85,11 +165,15 @@ def render_claim_page(view: ClaimView) -> str:
             "standard deviation (relative to the bound where there is no spread), positive on "
             "the claim's side.",
         ]
+        lines += _readings(view)
     else:
         lines.append("No criteria were recorded for this claim; its tests' figures are below.")
     if view.figure:
         beside = view.figure.removeprefix(f"{CLAIMS_DIR}/")  # the page is in claims/ too
         lines += ["", f"![Each seed's value against the bound]({href(beside)})"]
+
+    lines += _assumptions(view)
+    lines += _sensitivity(view)
 
     images = [a for a in view.artifacts if a.image and a.target is not None]
     others = [a for a in view.artifacts if not (a.image and a.target is not None)]
@@ -102,12 +186,12 @@ def render_claim_page(view: ClaimView) -> str:
     if view.evidence:
         lines += ["", "## Recorded figures"]
         for block in view.evidence:
-            lines += ["", f"`{block.test}`", ""]
+            lines += ["", code(block.test), ""]
             lines += [f"- {code(key)} = {code(value)}" for key, value in block.items]
 
     lines += ["", "## Tests", ""]
     if entry.tests:
-        lines += [f"- `{t.test}`: {t.verdict}" for t in entry.tests]
+        lines += [f"- {code(t.test)}: {escape(t.verdict)}" for t in entry.tests]
     else:
         lines.append("No test of this claim has run.")
 
@@ -121,8 +205,8 @@ def render_claim_page(view: ClaimView) -> str:
         "",
         "## Measured",
         "",
-        f"- when: {view.measured}",
-        f"- tier, steps: {view.training}",
+        f"- when: {escape(view.measured)}",
+        f"- tier, steps: {escape(view.training)}",
         f"- seeds: held in {seeds.held} of {seeds.run}" if seeds else f"- seeds: {DASH}",
     ]
     return "\n".join(lines) + "\n"

@@ -1,32 +1,37 @@
 """What the report shows of one claim, worked out once for the Markdown page and the HTML card.
 
-A :class:`ClaimView` holds the claim's words (finding, why, criteria rows, evidence as
-key/value pairs) and its links. Link targets are relative to the reports directory and are
-set only where the file or directory exists there (``target`` None: named, not linked), so
-every link the report writes opens something; each renderer adds the prefix its own file
-needs (``../`` from a claim page).
+A :class:`ClaimView` holds the claim's words (finding, why, criteria rows with their
+readings, the results per tier, assumptions and sensitivity rows, evidence as key/value pairs)
+and its links. Link targets are relative to the reports directory and are set only where the
+file or directory exists inside it (``target`` None: named, not linked; a path that leads out
+of the reports directory, by ``..``, an absolute path or a symbolic link, is never linked), so
+every link the report writes opens something of the report's; each renderer adds the prefix
+its own file needs (``../`` from a claim page).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from initspec.report.changes import change_reasons, change_text
 from initspec.report.entry import ClaimEntry, TestVerdict
+from initspec.report.tiers import TierResult, tier_results
 from initspec.report.words import (
     DASH,
     VERDICT_MEANING,
     bound_text,
-    change_text,
     evidence_items,
     finding,
     measured_text,
     measured_when,
     num,
+    outcome_text,
     per_seed_text,
+    predicted_text,
     staleness,
     training_text,
     why,
@@ -57,18 +62,24 @@ def href(target: str, prefix: str = "") -> str:
 
 @dataclass(frozen=True)
 class Link:
-    """Something the report points at: ``target`` relative to the reports directory (or a
-    ``file:`` URI), None where it does not exist."""
+    """Something the report points at: ``target`` relative to the reports directory, None where
+    it is not linked (``reason`` says why: missing, or outside the reports directory)."""
 
     text: str
     target: str | None
     image: bool = False
+    reason: str = "missing"
 
 
 @dataclass(frozen=True)
 class CriterionRow:
     """One criterion as the report's tables show it, every cell already text (``measured``: the
-    values in a few characters; ``per_seed``: every value, and the mean's t interval)."""
+    values in a few characters; ``per_seed``: every value, and the mean's t interval).
+
+    ``outcome``: met, not met or undecided (``outcome_class`` the JSON's held, not-met,
+    undecided); ``quote``: the document's words the bound reads (its ``quote``, else its
+    ``document``); ``reading``: printed, stated, interpreted or assumed, ``how`` how and why;
+    ``predicted``: the theory's value and tolerance, or empty."""
 
     name: str
     bound: str
@@ -77,8 +88,34 @@ class CriterionRow:
     per_seed: str
     held: str
     outcome: str
+    outcome_class: str
     margin: str
-    document: str
+    quote: str
+    reading: str
+    how: str
+    predicted: str
+
+
+@dataclass(frozen=True)
+class AssumptionRow:
+    """A setup choice the claim's documents leave open, and the value the suite uses."""
+
+    parameter: str
+    value: str
+    why: str
+    plausible: str
+
+
+@dataclass(frozen=True)
+class SensitivityRow:
+    """The claim re-judged at one value of a setup choice (``verdict``: holds, fails,
+    undecided)."""
+
+    parameter: str
+    value: str
+    verdict: str
+    criteria: str
+    test: str
 
 
 @dataclass(frozen=True)
@@ -95,10 +132,9 @@ class ClaimView:
 
     entry: ClaimEntry
     meaning: str
-    finding: str
-    finding_beside_notes: str  # ``finding`` without the notes, for a card that shows them
-    why: str
-    why_beside_finding: str  # ``why`` without the finding's sentence, for a card that shows both
+    finding: str  # rendered from the criteria and sensitivity rows, whole
+    finding_short: str  # the same, shortened for a table row
+    why: str  # beside the finding, not repeating it
     criteria: list[CriterionRow]
     figure: str | None  # the criteria figure, relative to the reports directory
     artifacts: list[Link]
@@ -108,7 +144,12 @@ class ClaimView:
     measured: str
     staleness: str
     change: str | None
+    change_reasons: str | None
     page: str
+    results: list[TierResult] = field(default_factory=list)
+    assumptions: list[AssumptionRow] = field(default_factory=list)
+    sensitivity: list[SensitivityRow] = field(default_factory=list)
+    sensitivity_figure: str | None = None
 
     @property
     def id(self) -> str:
@@ -127,12 +168,25 @@ def exists(path: Path) -> bool:
 
 
 def link(target: str, text: str, reports_dir: Path) -> Link:
-    """A link to ``target`` (relative to ``reports_dir``, or absolute) if it exists."""
+    """A link to ``target`` (relative to ``reports_dir``) if it exists inside ``reports_dir``."""
     image = PurePosixPath(target.rstrip("/")).suffix.lower() in IMAGE_SUFFIXES
-    path = Path(target)
-    if path.is_absolute():
-        return Link(text, path.as_uri() if exists(path) else None, image)
-    return Link(text, target if exists(reports_dir / path) else None, image)
+    try:
+        root = reports_dir.resolve()
+        resolved = (reports_dir / target).resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links, a name too long
+        return Link(text, None, image)
+    if not resolved.is_relative_to(root):
+        return Link(text, None, image, "outside the reports directory")
+    if not exists(resolved):
+        return Link(text, None, image)
+    relative = resolved.relative_to(root).as_posix()
+    if relative == ".":
+        return Link(text, None, image, "outside the reports directory")
+    return Link(text, relative + ("/" if target.endswith("/") else ""), image)
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
 
 
 def criterion_row(criterion: Mapping[str, Any]) -> CriterionRow:
@@ -141,32 +195,65 @@ def criterion_row(criterion: Mapping[str, Any]) -> CriterionRow:
     if criterion.get("interval"):
         per_seed += f" ({measured_text(criterion)})"
     return CriterionRow(
-        name=str(criterion.get("name", "")),
+        name=_text(criterion.get("name", "")),
         bound=bound_text(criterion),
-        rule=str(criterion.get("rule", "")),
+        rule=_text(criterion.get("rule", "")),
         measured=measured_text(criterion),
         per_seed=per_seed,
         held=f"{criterion.get('held')} of {criterion.get('run')}",
-        outcome=str(criterion.get("outcome", "")),
-        margin=num(float(margin)) if isinstance(margin, (int, float)) else DASH,
-        document=str(criterion.get("document") or DASH),
+        outcome=outcome_text(criterion),
+        outcome_class=_text(criterion.get("outcome", "")),
+        margin=num(float(margin))
+        if isinstance(margin, (int, float)) and not isinstance(margin, bool)
+        else DASH,
+        quote=_text(criterion.get("quote") or criterion.get("document") or ""),
+        reading=_text(criterion.get("reading") or ""),
+        how=_text(criterion.get("how") or ""),
+        predicted=predicted_text(criterion),
+    )
+
+
+def assumption_row(assumption: Mapping[str, Any]) -> AssumptionRow:
+    plausible = assumption.get("plausible") or []
+    shown = ", ".join(_text(v) for v in plausible) if isinstance(plausible, list) else ""
+    return AssumptionRow(
+        parameter=_text(assumption.get("parameter", "")),
+        value=_text(assumption.get("value", "")),
+        why=_text(assumption.get("why", "")),
+        plausible=shown or DASH,
+    )
+
+
+def sensitivity_row(row: Mapping[str, Any]) -> SensitivityRow:
+    criteria = row.get("criteria") or []
+    return SensitivityRow(
+        parameter=_text(row.get("parameter", "")),
+        value=_text(row.get("value", "")),
+        verdict=_text(row.get("verdict", "")),
+        criteria="; ".join(_text(c) for c in criteria) if isinstance(criteria, list) else "",
+        test=_text(row.get("test") or ""),
     )
 
 
 def claim_view(
-    entry: ClaimEntry, reports_dir: Path, figure: str | None, current_commit: str | None
+    entry: ClaimEntry,
+    reports_dir: Path,
+    figure: str | None,
+    current_commit: str | None,
+    sensitivity_figure: str | None = None,
 ) -> ClaimView:
-    """The view of ``entry``; ``figure`` is its criteria figure's path, if one was drawn."""
+    """The view of ``entry``; ``figure`` is its criteria figure's path, if one was drawn,
+    ``sensitivity_figure`` its sensitivity figure's."""
     lab = None
     if entry.lab_directory:
         lab = link(entry.lab_directory + "/", entry.lab_directory + "/", reports_dir)
+    change = change_text(entry)
     return ClaimView(
         entry=entry,
         meaning=VERDICT_MEANING.get(entry.verdict, ""),
-        finding=finding(entry),
-        finding_beside_notes=finding(entry, notes=False),
+        finding=finding(entry, limit=None),
+        finding_short=finding(entry),
         why=why(entry),
-        why_beside_finding=why(entry, restate=False),
         criteria=[criterion_row(c) for c in entry.criteria],
         figure=figure,
         artifacts=[link(a, PurePosixPath(a).name, reports_dir) for a in entry.artifacts],
@@ -179,6 +266,11 @@ def claim_view(
         training=training_text(entry),
         measured=measured_when(entry),
         staleness=staleness(entry, current_commit),
-        change=change_text(entry),
+        change=change,
+        change_reasons=change_reasons(entry) if change else None,
         page=page_path(entry.id),
+        results=tier_results(entry),
+        assumptions=[assumption_row(a) for a in entry.assumptions if isinstance(a, Mapping)],
+        sensitivity=[sensitivity_row(r) for r in entry.sensitivity if isinstance(r, Mapping)],
+        sensitivity_figure=sensitivity_figure,
     )

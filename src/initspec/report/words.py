@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from initspec.report.entry import ClaimEntry
+from initspec.report.sensitivity import sensitivity_summary
 
 # What each verdict means, as the README's table says it.
 VERDICT_MEANING = {
@@ -152,6 +153,37 @@ def per_seed_text(criterion: Mapping[str, Any]) -> str:
     return ", ".join(num(v) for v in criterion.get("measured", [])) or DASH
 
 
+# A criterion's outcome in the report's words: every criterion is judged, met or not.
+OUTCOME_WORDS = {"held": "met", "not-met": "not met", "undecided": "undecided"}
+
+
+def outcome_text(criterion: Mapping[str, Any]) -> str:
+    """``met``, ``not met`` or ``undecided``."""
+    outcome = str(criterion.get("outcome", ""))
+    return OUTCOME_WORDS.get(outcome, outcome or MISSING)
+
+
+def reading_text(criterion: Mapping[str, Any]) -> str:
+    """How the bound comes from the document: ``interpreted: <how>``, ``printed``; empty where
+    the criterion does not say (reports written before readings were recorded)."""
+    reading = criterion.get("reading")
+    if not reading:
+        return ""
+    how = criterion.get("how")
+    return f"{reading}: {' '.join(str(how).split())}" if how else str(reading)
+
+
+def predicted_text(criterion: Mapping[str, Any]) -> str:
+    """``predicted 0.5 (tolerance: ...)``: the theory's value beside the measured one; empty
+    where the theory predicts none."""
+    predicted = criterion.get("predicted")
+    if predicted is None:
+        return ""
+    text = f"predicted {num(predicted)}{unit_suffix(criterion)}"
+    tolerance = criterion.get("tolerance")
+    return text + (f" (tolerance: {' '.join(str(tolerance).split())})" if tolerance else "")
+
+
 def held_text(criterion: Mapping[str, Any]) -> str:
     run, held = criterion["run"], criterion["held"]
     if run == 1:
@@ -159,18 +191,25 @@ def held_text(criterion: Mapping[str, Any]) -> str:
     return f"held in {held} of {run} seeds"
 
 
-def criterion_sentence(criterion: Mapping[str, Any]) -> str:
+def criterion_sentence(criterion: Mapping[str, Any], *, margin: bool = False) -> str:
     """The criterion in one sentence: what was measured, against which bound, how many held.
 
-    "layer-1 gradient minimum 1.4e-5 to 1.1e-3 against a bound of < 1e-7; held in 0 of 3 seeds"
+    "layer-1 gradient minimum: 1.4e-5 to 1.1e-3 against the bound < 1e-7; held in 0 of 3 seeds"
+    (the name ends with a colon, so a name that ends in a number never runs into the value).
+    ``margin=True`` adds the margin: how far the deciding value is from the bound.
     """
     rule = str(criterion.get("rule", ""))
     needs = f" ({rule} needed)" if rule and not rule.startswith(("every", "the value")) else ""
     if criterion.get("outcome") == "undecided":
         needs += ": the seeds do not decide it"
+    value = criterion.get("margin")
+    if margin and isinstance(value, (int, float)) and not isinstance(value, bool):
+        needs += f" (margin {num(float(value))})"
+    predicted = predicted_text(criterion)
     return (
-        f"{criterion['name']} {measured_text(criterion)} against a bound of "
-        f"{bound_text(criterion)}; {held_text(criterion)}{needs}"
+        f"{criterion['name']}: {measured_text(criterion)}"
+        + (f", {predicted}," if predicted else "")
+        + f" against the bound {bound_text(criterion)}; {held_text(criterion)}{needs}"
     )
 
 
@@ -189,48 +228,71 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def finding(entry: ClaimEntry, limit: int = 320, *, notes: bool = True) -> str:
-    """The claim's finding in a sentence or two: its deciding criterion in one sentence
-    (:func:`criterion_sentence`), then the finding a known failure or an error put in words
-    (``notes``; first for an error, whose criteria may have held before the test broke).
+def _others_text(others: Sequence[Mapping[str, Any]]) -> str:
+    """``3 more criteria met``, ``2 more: 1 met, 1 undecided``."""
+    if not others:
+        return ""
+    word = "criteria" if len(others) > 1 else "criterion"
+    outcomes = [outcome_text(c) for c in others]
+    if len(set(outcomes)) == 1:
+        return f"{len(others)} more {word} {outcomes[0]}"
+    counted = ", ".join(f"{outcomes.count(o)} {o}" for o in dict.fromkeys(outcomes))
+    return f"{len(others)} more {word}: {counted}"
 
-    Without either: the first figures the tests recorded, as ``key = value`` pairs.
-    ``notes=False`` leaves the notes out (where they are shown in full beside it).
+
+def criteria_finding(criteria: Sequence[Mapping[str, Any]]) -> str:
+    """What the criteria found: every criterion not met (with its margin), else every undecided
+    one, else the first; then how the others came out."""
+    failing = [c for c in criteria if c.get("outcome") == "not-met"]
+    undecided = [c for c in criteria if c.get("outcome") == "undecided"]
+    if failing:
+        shown = failing
+        text = "Not met: " + "; ".join(criterion_sentence(c, margin=True) for c in failing)
+    elif undecided:
+        shown = undecided
+        text = "Undecided: " + "; ".join(criterion_sentence(c, margin=True) for c in undecided)
+    elif criteria:
+        shown = [criteria[0]]
+        text = criterion_sentence(criteria[0])
+    else:
+        return ""
+    others = _others_text([c for c in criteria if not any(c is s for s in shown)])
+    return f"{text}. {others[0].upper()}{others[1:]}" if others else text
+
+
+def finding(entry: ClaimEntry, limit: int | None = 320) -> str:
+    """The claim's finding, rendered from what was measured (no words typed by hand): which
+    criteria were not met and by how much (:func:`criteria_finding`), then at which values of
+    an open setup choice the claim holds or fails (:func:`sensitivity_summary`). An error's
+    reason comes first (its criteria may have held before the test broke).
+
+    Without criteria: the first figures the tests recorded, as ``key = value`` pairs.
+    ``limit``: at most this many characters (None: all of it).
     """
-    deciding = deciding_criterion(entry.criteria)
     parts = []
-    if deciding is not None:
-        sentence = criterion_sentence(deciding)
-        others = [c for c in entry.criteria if c is not deciding]
-        if others:
-            held = all(c.get("outcome") == "held" for c in others)
-            sentence += f"; {len(others)} more {'criteria' if len(others) > 1 else 'criterion'}"
-            sentence += " held" if held else ""
-        parts.append(sentence)
-    if notes and entry.notes:
-        parts.insert(0 if entry.verdict == "error" else len(parts), entry.notes[0])
-    if parts:
-        return shorten(". ".join(part.rstrip(". ") for part in parts), limit)
-    items = [pair for figures in entry.evidence.values() for pair in evidence_items(figures)]
-    return shorten("; ".join(f"{k} = {v}" for k, v in items), limit) if items else DASH
+    if entry.verdict == "error" and entry.notes:
+        parts.append(entry.notes[0])
+    if entry.criteria:
+        parts.append(criteria_finding(entry.criteria))
+    summary = sensitivity_summary(entry.sensitivity)
+    if summary:
+        parts.append(summary[0].upper() + summary[1:])
+    if not parts:
+        items = [pair for figures in entry.evidence.values() for pair in evidence_items(figures)]
+        parts = ["; ".join(f"{k} = {v}" for k, v in items)] if items else []
+    if not parts:
+        return DASH
+    text = ". ".join(part.rstrip(". ") for part in parts)
+    return text if limit is None else shorten(text, limit)
 
 
-def why(entry: ClaimEntry, *, restate: bool = True) -> str:
-    """Why the claim has its verdict, in a sentence (the verdict's meaning aside).
-
-    With ``restate=False`` the deciding criterion's sentence is left out (where the finding,
-    which is that sentence, is shown beside it).
-    """
-    deciding = deciding_criterion(entry.criteria)
-    sentence = criterion_sentence(deciding) if deciding is not None else None
+def why(entry: ClaimEntry) -> str:
+    """Why the claim has its verdict, in a sentence, beside the finding (which it does not
+    repeat): how many criteria held, or which test could not measure it."""
     verdict = entry.verdict
     if verdict == "holds":
         count = len(entry.criteria)
         return f"Every criterion held ({count} checked)." if count else "Every test of it passed."
-    if verdict in ("refuted", "conditional") and sentence and restate:
-        return f"Not met as stated: {sentence}."
-    if verdict == "inconclusive" and sentence and restate:
-        return f"Undecided: {sentence}."
     if verdict == "error":
         broken = [t.test for t in entry.tests if t.verdict == "error"]
         which = f" ({', '.join(broken)})" if broken else ""
@@ -238,14 +300,24 @@ def why(entry: ClaimEntry, *, restate: bool = True) -> str:
     return ""
 
 
+def steps_text(steps: int | None, document_steps: int | None) -> str:
+    """``150 of 1000 steps`` (the fewest steps trained, of the document's horizon); ``1000
+    steps (the document says 100)`` where a test trained past the document's horizon; empty
+    without steps."""
+    if steps is None:
+        return ""
+    if document_steps is None:
+        return f"{steps} steps"
+    if steps <= document_steps:
+        return f"{steps} of {document_steps} steps"
+    return f"{steps} steps (the document says {document_steps})"
+
+
 def training_text(entry: ClaimEntry) -> str:
-    """``quick, 300 of 1000 steps``: the tier and the fewest steps behind the verdict."""
+    """``quick, 150 of 1000 steps``: the tier and the fewest steps behind the verdict."""
     parts = [entry.tier] if entry.tier else []
-    if entry.steps is not None and entry.document_steps is not None:
-        parts.append(f"{entry.steps} of {entry.document_steps} steps")
-    elif entry.steps is not None:
-        parts.append(f"{entry.steps} steps")
-    return ", ".join(parts) or DASH
+    steps = steps_text(entry.steps, entry.document_steps)
+    return ", ".join([*parts, steps] if steps else parts) or DASH
 
 
 def short_commit(commit: str) -> str:
@@ -255,14 +327,14 @@ def short_commit(commit: str) -> str:
 
 
 def staleness(entry: ClaimEntry, current_commit: str | None) -> str:
-    """``earlier run, at commit abc1234``: how the verdict's measurement differs from the report's
-    (empty when it was measured in the latest run at the report's commit)."""
+    """``at commit abc1234``: the verdict was measured at another commit than the report's
+    (empty otherwise). That a verdict comes from an earlier run at the same commit is said on
+    its page, not marked: a report assembled from several runs would mark nearly every card."""
     if not entry.measured_at:
         return ""
-    marks = [] if entry.fresh else ["earlier run"]
     if entry.commit and current_commit and entry.commit != current_commit:
-        marks.append(f"at commit {short_commit(entry.commit)}")
-    return ", ".join(marks)
+        return f"at commit {short_commit(entry.commit)}"
+    return ""
 
 
 def measured_when(entry: ClaimEntry) -> str:
@@ -271,11 +343,3 @@ def measured_when(entry: ClaimEntry) -> str:
         return "never measured"
     at = f" at commit {short_commit(entry.commit)}" if entry.commit else ""
     return entry.measured_at + at + ("" if entry.fresh else " (an earlier run)")
-
-
-def change_text(entry: ClaimEntry) -> str | None:
-    """``refuted → holds`` if the verdict changed since the previous report, else None."""
-    before = entry.previous_verdict
-    if before is None or before == entry.verdict:
-        return None
-    return f"{before} → {entry.verdict}"
