@@ -311,6 +311,7 @@ def _run_labs(args: argparse.Namespace) -> int:
     from initspec.labs.writer import write_lab
     from initspec.parallel import default_workers
     from initspec.progress import duration
+    from initspec.room import check_room, named
     from initspec.run_summary import labs_table
 
     if not args.out:
@@ -321,13 +322,17 @@ def _run_labs(args: argparse.Namespace) -> int:
     use_device(args.device)  # so does a device that is not there
     out = Path(args.out)
     check_writable_dir(out)
+    check_room(out)
     for lab, _ in chosen:
         check_target(out / lab.directory)
         if not args.force:
             refuse_committed(out / lab.directory)
     done = []
     for lab, config in chosen:
-        written = write_lab(lab, config, seed, out, progress=not args.quiet)
+        try:
+            written = write_lab(lab, config, seed, out, progress=not args.quiet)
+        except OSError as error:
+            raise named(error, out / lab.directory) from None
         print(f"wrote {written.path} in {duration(written.seconds)}")
         done.append((lab.key, written.path, written.seconds))
     if len(done) > 1:
