@@ -2,7 +2,9 @@
 
 Several claims use the same words: a run "trains", its loss is "flat at chance" or "plateaus", a
 gradient "vanishes" or stays "alive", a first loss is "close to log V", several runs' final
-losses lie "close together". Each phrase is one rule here, and every test that reads the phrase
+losses lie "close together", a loss "decreases smoothly" (no slow climb back, no spike), a
+block's output "dominates" the identity. ``tests/test_phrases.py`` tests each on synthetic
+curves against what its words include and what they exclude. Each phrase is one rule here, and every test that reads the phrase
 uses it, so the same measurement never gets two readings. Where a document puts a number on a
 phrase, the rule takes that number from the registry (``initspec.claims``); where no document
 does, the rule states its own choice below. A figure a document prints from one run ("2.17")
@@ -44,6 +46,18 @@ FLAT = 0.03
 CLOSE_TOGETHER = LOW_LOSS
 # Windows: "final" losses and "plateau" levels are means over this many logged steps.
 SMOOTHING_WINDOW = 50
+# - "smooth" also excludes a spike: one step's loss at SPIKE_FOLD times (or more) the lowest of
+#   the SPIKE_WINDOW steps before it, and above it by more than SPIKE_FLOOR of chance. "Several-
+#   fold" read as at least two-fold: a loss that doubles within a few steps is not a smooth
+#   descent, whatever the curve does afterwards. The floor keeps per-batch noise at a low loss
+#   out: a batch at 0.18 nats between batches at 0.0001 is a thousand-fold, yet on a plot whose
+#   curve starts at chance it is a flicker at the bottom; a spike is visible on that plot, at
+#   least half as tall as the curve's start.
+SPIKE_FOLD = 2.0
+SPIKE_WINDOW = 5
+SPIKE_FLOOR = 0.5
+# - one quantity "dominates" another when it is larger: their ratio above 1.
+DOMINATES = 1.0
 
 
 def chance_loss(num_classes: int) -> float:
@@ -138,15 +152,54 @@ def plateaued(level_before: float, level_after: float, chance: float) -> bool:
     return level_before - level_after <= plateau_tolerance(chance)
 
 
-def smooth(window_means: Sequence[float], chance: float) -> bool:
-    """ "Decreases smoothly": no window mean rises above the lowest before it by more than 3 %
-    of chance (``window_means``: consecutive, non-overlapping window means of the loss)."""
-    lowest = math.inf
-    for value in window_means:
-        if not math.isfinite(value) or value - lowest > smooth_tolerance(chance):
-            return False
-        lowest = min(lowest, value)
-    return True
+def window_rise(losses: metrics.Losses) -> float:
+    """How far a window mean climbs back above the lowest window mean before it (nats):
+    max over i of m_i - min(m_0..m_i), m the :func:`window_means`; inf after a NaN step or for
+    a run shorter than one window (nothing to read). The slow half of "smooth"."""
+    means = window_means(losses)
+    if not means or not all(math.isfinite(m) for m in means):
+        return math.inf
+    return metrics.rise_above_running_min(means)
+
+
+def spike_fold(losses: metrics.Losses, chance: float) -> float:
+    """The largest jump of one step's loss over the level just before it, as a multiple:
+    max over steps i >= 1 of L_i / r_i, where r_i = min(L_{i-5}, ..., L_{i-1}) is the lowest of
+    the up to SPIKE_WINDOW losses before step i. Only a jump that also exceeds the per-batch
+    noise floor counts (L_i - r_i > SPIKE_FLOOR · chance, half of chance): a converged loss of
+    0.0001 that reads 0.18 on one batch is noise, not a spike. 1.0 where no step jumps (a flat
+    or falling curve); inf after a NaN step. The fast half of "smooth": it reads every step from
+    the second on, so a jump in the first steps counts as much as one at the end."""
+    if any(loss is None for loss in losses):
+        return math.inf
+    values = [float(loss) for loss in losses if loss is not None]
+    worst = 1.0
+    for step in range(1, len(values)):
+        level = min(values[max(0, step - SPIKE_WINDOW) : step])
+        excess = values[step] - level
+        if excess > SPIKE_FLOOR * chance:
+            worst = max(worst, math.inf if level <= 0 else values[step] / level)
+    return worst
+
+
+def smooth(losses: metrics.Losses, chance: float) -> bool:
+    """ "Decreases smoothly": both halves hold. Slow: no SMOOTHING_WINDOW-step window mean rises
+    above the lowest before it by more than 3 % of chance (:func:`window_rise`). Fast: no single
+    step jumps to SPIKE_FOLD times (or more) the lowest of the SPIKE_WINDOW steps before it, by
+    more than half of chance (:func:`spike_fold`), first steps included. A NaN step fails both.
+
+    Wide windows alone cannot see a loss that jumps several-fold for a few steps (a jump at
+    step 3 moves the first 50-step mean by a few percent and there is no earlier window for it
+    to rise above); single steps alone would call per-batch noise rough. Hence the two halves."""
+    return (
+        window_rise(losses) <= smooth_tolerance(chance) and spike_fold(losses, chance) < SPIKE_FOLD
+    )
+
+
+def dominates(part: float, reference: float) -> bool:
+    """ "Dominates": ``part`` is larger than ``reference`` (their ratio above DOMINATES, 1);
+    e.g. a residual block's output norm against the identity path's, abs(x_L - x_0) / abs(x_0)."""
+    return math.isfinite(part) and reference > 0 and part / reference > DOMINATES
 
 
 def vanished(gradient_norm: float) -> bool:
@@ -176,7 +229,11 @@ def gap_to_log_v(loss: float, vocab_size: int) -> float:
 
 def close_to_log_v(loss: float, vocab_size: int) -> bool:
     """ "Close to log V": within 16 % of log V, the post's own "3.91" against log 29."""
-    return math.isfinite(loss) and gap_to_log_v(loss, vocab_size) <= CLOSE_TO_LOG_V
+    if not math.isfinite(loss):
+        return False
+    gap = gap_to_log_v(loss, vocab_size)
+    # The post's own 3.91 is the edge: rounding must not put it outside.
+    return gap <= CLOSE_TO_LOG_V or math.isclose(gap, CLOSE_TO_LOG_V, rel_tol=1e-12)
 
 
 def one_run_band(document_value: float, values: Sequence[float]) -> tuple[float, float]:
