@@ -20,10 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from initspec.claims import CLAIMS
-from initspec.evidence import every, mean_ci
+from initspec.evidence import every, interpreted, mean_ci, stated
 from initspec.metrics import fit_slope
 from initspec.phrases import one_run_band
 from initspec.pytest_plugin import Evidence
+from initspec.theory import forward_variance_ratio
 
 from .cases import property_test, record_worst
 
@@ -67,6 +68,34 @@ def relative_standard_error(rows: int, fan_in: int, fan_out: int) -> float:
     return 0.5 * math.sqrt(2 / (fan_in * fan_out) + 2 / (rows * min(fan_in, fan_out)))
 
 
+# The theory beside the measurement (initspec.theory): a linear map of gain g multiplies the
+# second moment by g^2, so the std by g; a ReLU layer by g^2 / 2.
+CELL_TOLERANCE = (
+    "5 % (APPROX): one draw of the cell's std varies by about 1.7 % (relative_standard_error: "
+    "10 x 200 weights, 1000 rows), the mean of 10 seeds by about 0.5 %"
+)
+PER_LAYER_TOLERANCE_WHY = (
+    "5 %: at width 256 over 128 rows one layer's ratio fluctuates by about sqrt(5 / 256) = 14 % "
+    "for ReLU (sqrt(2 / 256) = 9 % linear), the mean of 50 layers by about 2 %, the mean over "
+    "the seeds by under 1 %"
+)
+END_TO_END_TOLERANCE = (
+    "a factor 2 (log2 in [-1, 1]): the log of a product of 49 random layers drifts like a random "
+    "walk whose variance grows as depth / width (Hanin and Nica 2019): about 49 x 5 / 256 = 1 in "
+    "ln of the second moment for ReLU, 0.7 in log2 of the RMS for one seed, 0.2 for the mean of "
+    "16 seeds"
+)
+EXPLODED_TOLERANCE = (
+    "a one-sided bound, not a band: the prediction lies far beyond 3; one seed's value drifts "
+    "around it by about 0.3 in log10 (the random walk of the product of 49 layers)"
+)
+
+
+def predicted_std(gain: float) -> float:
+    """The std of x @ W with W ~ N(0, gain^2 / fan_in), x ~ N(0, 1): sqrt of the linear ratio."""
+    return math.sqrt(forward_variance_ratio("linear", gain))
+
+
 def around(value: float) -> list[float]:
     """The range "≈ value": within APPROX of it."""
     return [value * (1 - APPROX), value * (1 + APPROX)]
@@ -98,7 +127,9 @@ def test_unit_gaussian_weights_multiply_the_std_by_sqrt_fan_in(
         comparison="in",
         bound=around(math.sqrt(FAN_IN)),
         rule=mean_ci(),
-        document="If σ_W² = 1 (standard initialization), then Var(y_j) = n_in · σ_x²",
+        document=r"If $$\sigma_W^2 = 1$$ (standard initialization), then $$\text{Var}(y_j) = "
+        r"n_{in} \cdot \sigma_x^2$$",
+        reading=stated().predicting(predicted_std(math.sqrt(FAN_IN)), CELL_TOLERANCE),
     )
 
 
@@ -123,7 +154,9 @@ def test_the_posts_scaled_cell_has_std_one(evidence: Evidence, seed_base: int) -
         comparison="in",
         bound=around(1.0),
         rule=mean_ci(),
-        document="To maintain Var(y_j) = Var(x_i), we need σ_W² = 1/n_in",
+        document=r"To maintain $$\text{Var}(y_j) = \text{Var}(x_i)$$, we need: "
+        r"$$\sigma_W^2 = \frac{1}{n_{in}}$$",
+        reading=stated().predicting(predicted_std(1.0), CELL_TOLERANCE),
     )
 
 
@@ -162,6 +195,14 @@ def test_output_variance_grows_linearly_with_fan_in(evidence: Evidence, seed_bas
         comparison="in",
         bound=[1 - SLOPE_TOLERANCE, 1 + SLOPE_TOLERANCE],
         document=LECTURE_FAN_IN,
+        reading=interpreted(
+            "scales with the number of input dimensions: proportional, a log-log slope of 1 "
+            "within 0.05"
+        ).predicting(
+            1.0,
+            "0.05: each of the 6 variances is a mean over 4 seeds of 256 x 64 outputs; their "
+            "log scatters by a few per cent, the fitted slope by under 0.01",
+        ),
     )
     evidence.check(
         "Var(y) grows at every step of fan_in",
@@ -261,6 +302,10 @@ def test_activation_scale_through_depth(
             case.multiplier * (1 + PER_LAYER_TOLERANCE),
         ],
         document=document,
+        reading=interpreted(
+            "keeps (or changes) the activation scale: the mean per-layer multiplier of the "
+            "second moment within 5 % of the law's"
+        ).predicting(forward_variance_ratio(case.activation, case.gain), PER_LAYER_TOLERANCE_WHY),
     )
     if case.keeps_scale:
         # The typical stack keeps its scale: the mean log ratio over seeds decides.
@@ -272,6 +317,10 @@ def test_activation_scale_through_depth(
             comparison="in",
             bound=[-CONSTANT_LOG2, CONSTANT_LOG2],
             document=document,
+            reading=interpreted(
+                "keep the activation scale constant through depth: the last layer's RMS within "
+                "a factor 2 of the first's"
+            ).predicting(0.0, END_TO_END_TOLERANCE),
         )
     else:
         # What happens to every such stack: each seed must explode or vanish.
@@ -285,4 +334,12 @@ def test_activation_scale_through_depth(
             bound=EXPLODED_LOG10,
             rule=every(),
             document=document,
+            reading=interpreted(
+                "explode or vanish: the last layer's RMS beyond a factor 1000 of the first's"
+            ).predicting(
+                (DEPTH - 1)
+                / 2
+                * abs(math.log10(forward_variance_ratio(case.activation, case.gain))),
+                EXPLODED_TOLERANCE,
+            ),
         )
