@@ -70,5 +70,21 @@ def main(argv: list[str]) -> int:
     return 2 if failures else 0
 
 
+def command(argv: list[str]) -> int:
+    """:func:`main`, with a reports directory that cannot be written or locked said in one line
+    naming the path, exit code 2 (not a traceback)."""
+    try:
+        return main(argv)
+    except OSError as error:  # filelock's Timeout is one too
+        where = error.filename or next((a for a in argv if not a.startswith("-")), "reports")
+        reason = error.strerror or str(error)
+        print(
+            f"initspec: cannot write the report at {where}: {reason}; make it writable "
+            "or name another directory",
+            file=sys.stderr,
+        )
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(command(sys.argv[1:]))
