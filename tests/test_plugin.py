@@ -409,7 +409,9 @@ def test_tier_is_recorded_from_the_option_or_the_environment(
     run_suite(pytester, *STRICT, suite=SEEDED)
     assert load_report(pytester)["lab01.uniform-variance"]["tier"] == "document"
     run_suite(pytester, *STRICT, "--tier", "quick", suite=SEEDED)
-    assert load_report(pytester)["lab01.uniform-variance"]["tier"] == "quick", "option wins"
+    entry = load_report(pytester)["lab01.uniform-variance"]
+    assert entry["results"]["quick"]["fresh"] is True, "the option wins over the environment"
+    assert entry["tier"] == "document", "a quick run keeps the document tier's verdict of record"
 
 
 @pytest.mark.parametrize(

@@ -54,8 +54,10 @@ from initspec.evidence import Evidence, current_seed_base, current_tier
 from initspec.judge import ClaimNotMet, ClaimUndecided
 from initspec.known_failures import KnownFailure, load_known_failures
 from initspec.outcome import TIERS, Criterion, SensitivityRow, TestOutcome
-from initspec.report import write_report
-from initspec.run_summary import claims_summary
+from initspec.parallel import default_workers
+from initspec.report import pending
+from initspec.report.store import Stored, store_report
+from initspec.run_summary import claims_summary, not_written_summary
 from initspec.session_cache import computed_once
 
 __all__ = ["ClaimTestError", "Evidence", "computed_once", "load_known_failures"]
@@ -132,6 +134,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(*ids): the catalog claims this test checks")
     config.addinivalue_line("markers", "slow: a test that trains for long; run in the full tier")
     current_tier(config)  # a bad $INITSPEC_TIER stops the run before anything is collected
+    try:  # so does a bad $INITSPEC_WORKERS, before a training fixture fails on it
+        default_workers()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
     try:  # a device that is not there, too: one line and exit code 2, as the labs' command
         use_device(config.getoption("initspec_device", None))
     except DeviceError as error:
@@ -375,12 +381,20 @@ def outcome_from_json(text: str) -> TestOutcome:
 
 
 class ClaimCollector:
-    """Gathers every test's claim outcome in the controlling process and writes the report."""
+    """Gathers every test's claim outcome in the controlling process and writes the report.
+
+    A run that judged no claim (harness tests only, every claim test skipped, or interrupted
+    before the first verdict) leaves the reports directory as it was, byte for byte, unless
+    verdicts of an earlier run wait there to be written (:mod:`initspec.report.pending`). A
+    report that cannot be written fails the run (exit code 1 where it would have been 0); its
+    verdicts are kept for the next run.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.outcomes: list[TestOutcome] = []
         self.commit: str | None = None
+        self.stored: Stored | None = None  # what the report's write did, once it ran
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if not hasattr(self.config, "workerinput"):
@@ -400,8 +414,26 @@ class ClaimCollector:
             return
         if exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
             return  # nothing was judged: a bad option or list of known failures writes nothing
+        directory = reports_dir(config)
+        measured = any(outcome.verdict != "not-run" for outcome in self.outcomes)
+        if not measured and not pending.waiting(directory):
+            return  # nothing judged, nothing waiting: the report stays as it is
         now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-        write_report(reports_dir(config), self.outcomes, now, commit=self.commit)
+        self.stored = store_report(
+            directory, self.outcomes, now, commit=self.commit, machine=_machine()
+        )
+        if not self.stored.written and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _machine() -> dict[str, str] | None:
+    """What this run measured on (:func:`initspec.machine.machine`), or None if unknown."""
+    try:
+        from initspec.machine import machine
+
+        return dict(machine())
+    except Exception:  # the report is still written without it
+        return None
 
 
 def pytest_terminal_summary(
@@ -417,5 +449,14 @@ def pytest_terminal_summary(
     elif exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         terminalreporter.write_line("the claims report was not written: nothing was judged")
     else:
-        for line in claims_summary(reports_dir(config)):
+        collector = config.pluginmanager.get_plugin("initspec-claim-collector")
+        stored = collector.stored if isinstance(collector, ClaimCollector) else None
+        directory = reports_dir(config)
+        if stored is None:
+            lines = [f"no claim was judged in this run: {directory} was left as it was"]
+        elif not stored.written:
+            lines = not_written_summary(stored)
+        else:
+            lines = claims_summary(directory, stored.report)
+        for line in lines:
             terminalreporter.write_line(line)

@@ -3,8 +3,10 @@
 * :func:`labs_table`: after ``initspec lab all``, each lab's directory and wall time, and the
   total;
 * :func:`claims_summary`: after ``pytest spec/``, the claims by verdict, the claims whose
-  verdict changed since the previous report, and where the report is. It reads the report as
-  written (``reports/claims.json``; each entry carries its ``previous_verdict``).
+  verdict changed since the previous report, and where the report is: the report as this run
+  wrote it (each entry carries its ``previous_verdict``), else as ``reports/claims.json`` says;
+* :func:`not_written_summary`: after a run whose report could not be written, why, what this
+  run measured, and where its verdicts wait for the next run; nothing of the old report's.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from initspec.outcome import VERDICTS
 from initspec.progress import duration
 from initspec.report.entry import Report
-from initspec.report.store import CLAIMS_JSON, INDEX_HTML, INDEX_MD, read_earlier
+from initspec.report.store import CLAIMS_JSON, INDEX_HTML, INDEX_MD, Stored, read_earlier
 
 
 def labs_table(rows: Sequence[tuple[str, Path, float]]) -> list[str]:
@@ -42,17 +44,19 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def claims_summary(reports_dir: Path) -> list[str]:
-    """The lines of pytest's closing initspec section, from ``reports_dir/claims.json``."""
-    earlier = read_earlier(reports_dir / CLAIMS_JSON)
-    if not earlier.entries:
-        return [f"no claims report at {shown_path(reports_dir / CLAIMS_JSON)}"]
-    report = Report(
-        generated_at=earlier.generated_at or "",
-        commit=earlier.commit,
-        claims=list(earlier.entries),
-        previous_generated_at=earlier.previous_generated_at,
-    )
+def claims_summary(reports_dir: Path, report: Report | None = None) -> list[str]:
+    """The lines of pytest's closing initspec section: ``report`` as written under
+    ``reports_dir``, or (None) what ``reports_dir/claims.json`` says."""
+    if report is None:
+        earlier = read_earlier(reports_dir / CLAIMS_JSON)
+        if not earlier.entries:
+            return [f"no claims report at {shown_path(reports_dir / CLAIMS_JSON)}"]
+        report = Report(
+            generated_at=earlier.generated_at or "",
+            commit=earlier.commit,
+            claims=list(earlier.entries),
+            previous_generated_at=earlier.previous_generated_at,
+        )
     counts = report.counts()
     fresh = sum(1 for entry in report.claims if entry.fresh)
     by_verdict = ", ".join(f"{counts[verdict]} {verdict}" for verdict in VERDICTS)
@@ -69,4 +73,24 @@ def claims_summary(reports_dir: Path) -> list[str]:
         lines.append("no previous report to compare verdicts with")
     index_md, index_html = reports_dir / INDEX_MD, reports_dir / INDEX_HTML
     lines.append(f"report: {shown_path(index_md)}, {shown_path(index_html)}")
+    return lines
+
+
+def not_written_summary(stored: Stored) -> list[str]:
+    """The closing lines after a run whose report could not be written: why, what this run
+    measured (its own verdicts only), and where they wait for the next run."""
+    measured = [entry for entry in stored.report.claims if entry.fresh]
+    counts = {v: sum(1 for e in measured if e.verdict == v) for v in VERDICTS}
+    by_verdict = ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v])
+    lines = [
+        f"the claims report was NOT written: {stored.reason}",
+        f"this run measured {len(measured)} claims" + (f": {by_verdict}" if by_verdict else ""),
+    ]
+    if stored.kept_at is not None:
+        lines.append(
+            f"their verdicts are kept in {shown_path(stored.kept_at)}; the next run that writes "
+            "the report merges them"
+        )
+    else:
+        lines.append("their verdicts could not be kept: they are lost")
     return lines
