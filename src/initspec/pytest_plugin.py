@@ -57,6 +57,7 @@ from initspec.outcome import TIERS, Criterion, SensitivityRow, TestOutcome
 from initspec.parallel import default_workers
 from initspec.report import pending
 from initspec.report.store import Stored, store_report
+from initspec.reports_dir import check_reports_dir
 from initspec.run_summary import claims_summary, not_written_summary
 from initspec.session_cache import computed_once
 
@@ -142,6 +143,11 @@ def pytest_configure(config: pytest.Config) -> None:
         use_device(config.getoption("initspec_device", None))
     except DeviceError as error:
         pytest.exit(f"initspec: error: {error}", returncode=2)
+    if not config.getoption("--no-claims-report"):
+        try:  # a report that cannot be written: one line and exit code 2, before any test runs
+            check_reports_dir(reports_dir(config))
+        except ValueError as error:
+            pytest.exit(f"initspec: error: {error}", returncode=2)
     config.pluginmanager.register(ClaimCollector(config), "initspec-claim-collector")
 
 
