@@ -325,3 +325,27 @@ def test_counted_seeds(tmp_path: Path) -> None:
     assert ev.counted_seeds() == (3, 3)
     ev.seeds(run=5, held=4)
     assert ev.counted_seeds() == (5, 4)
+
+
+@pytest.mark.parametrize(
+    ("measured", "bound", "message"),
+    [
+        ("0.5", 1.0, "is text, not a number"),
+        (["0.5", 0.2], 1.0, "'0.5' is text, not a number"),
+        ([True, 0.2], 1.0, "True is a boolean"),
+        ([True], 1, "True is a boolean"),
+        ([0.1, 1.0], True, "a boolean bound needs booleans"),
+        ([0.1], "1.0", "is not a number or a pair"),
+    ],
+    ids=str,
+)
+def test_text_and_booleans_are_not_numbers(measured: object, bound: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        judge("x", measured, bound=bound, comparison="==", rule=every())  # type: ignore[arg-type]
+
+
+def test_numpy_booleans_judge_a_boolean_criterion() -> None:
+    import numpy
+
+    flags = judge("flag", [numpy.True_, True], bound=True, comparison="==", rule=every())
+    assert flags.measured == [True, True] and flags.outcome == "held", flags

@@ -159,7 +159,7 @@ def judge(
 
     ``document`` is the document's words the bound reads (recorded as the criterion's
     ``quote``), ``reading`` how the bound comes from them (see :class:`Reading`)."""
-    values = _values(measured)
+    values = _values(name, measured, bound)
     target = _target(name, values, bound, comparison, rule)
     held = sum(_satisfies(v, comparison, target) for v in values)
     interval: list[float] | None = None
@@ -215,16 +215,53 @@ def describe(criterion: Criterion) -> str:
 Target = float | tuple[float, float]
 
 
-def _values(measured: Value | Sequence[Value]) -> list[Value]:
+def _as_bool(value: object) -> bool | None:
+    """``value`` as a bool if it is one (Python's, numpy's, a 0-d boolean tensor), else None."""
+    if isinstance(value, bool):
+        return value
+    if str(getattr(value, "dtype", "")) in ("bool", "torch.bool") and not getattr(value, "ndim", 0):
+        return bool(value)
+    return None
+
+
+def _values(name: str, measured: Value | Sequence[Value], bound: Bound) -> list[Value]:
+    """The measured values as floats (None for a seed without one), or as bools for a boolean
+    criterion (a bound of True or False). Text is never a number ("0.5" is refused), and a
+    boolean is never a number (True against a numeric bound is refused): an error naming the
+    criterion and the value (a ValueError, as for every bad argument)."""
+    where = f"criterion {name!r}"
+    if isinstance(measured, (str, bytes)):
+        raise ValueError(f"{where}: measured {measured!r} is text, not a number")
     raw = list(measured) if isinstance(measured, Sequence) else [measured]
     if not raw:
         raise ValueError("a criterion needs at least one measured value")
+    boolean = isinstance(bound, bool)
     out: list[Value] = []
     for value in raw:
-        if value is None or isinstance(value, bool):
-            out.append(value)
-        else:
+        if value is None:
+            out.append(None)
+            continue
+        if isinstance(value, (str, bytes)):
+            raise ValueError(f"{where}: measured value {value!r} is text, not a number")
+        flag = _as_bool(value)
+        if flag is not None and not boolean:
+            raise ValueError(
+                f"{where}: measured value {value!r} is a boolean; a boolean is judged only "
+                "against a boolean bound (True or False, with '==')"
+            )
+        if flag is None and boolean:
+            raise ValueError(f"{where}: a boolean bound needs booleans, got {value!r}")
+        if flag is not None:
+            out.append(flag)
+            continue
+        try:
             out.append(float(value))  # numpy scalars and 0-d tensors too
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: measured value {value!r} is not a number") from None
+    if isinstance(bound, (str, bytes)) or (
+        isinstance(bound, (list, tuple)) and any(isinstance(b, (str, bytes, bool)) for b in bound)
+    ):
+        raise ValueError(f"{where}: the bound {bound!r} is not a number or a pair of numbers")
     return out
 
 
