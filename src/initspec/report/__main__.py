@@ -59,6 +59,7 @@ def main(argv: list[str]) -> int:
             claims=entries,
             previous_generated_at=earlier.previous_generated_at,
             code_commit=code_commit,
+            machine=earlier.machine,
         )
         failures: list[str] = []
 

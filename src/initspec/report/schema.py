@@ -47,6 +47,7 @@ class Earlier:
     generated_at: str | None = None
     commit: str | None = None
     previous_generated_at: str | None = None
+    machine: dict[str, str] | None = None  # what the run measured on, if the report says
 
 
 def _reject_constant(token: str) -> Any:
@@ -87,6 +88,9 @@ def check(document: Any) -> Earlier:
     earlier.commit = commit if isinstance(commit, str) else None
     previous = document.get("previous_generated_at")
     earlier.previous_generated_at = previous if isinstance(previous, str) else None
+    machine = document.get("machine")
+    if isinstance(machine, dict) and all(isinstance(v, str) for v in machine.values()):
+        earlier.machine = {str(k): v for k, v in machine.items()}
     claims = document["claims"]
     seen: set[str] = set()
     for index, item in enumerate(claims):

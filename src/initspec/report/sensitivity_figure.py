@@ -1,11 +1,12 @@
 """A claim's sensitivity figure: its verdict at each value of an open setup choice.
 
-One short strip per parameter: the values on x (a number axis where every value is a number,
-logarithmic where they are positive and span more than :data:`figures.LOG_SPAN`; else the
-values in the rows' order), and the verdict there as a marker on one of three rows: a green
-disc for ``holds``, a red cross for ``fails``, a purple diamond for ``undecided``. Saved as the
-criteria figure is (fixed margins, fixed dpi, no version tag), under a name that hashes what
-it shows (:func:`sensitivity_figure_name`).
+One short strip per parameter: the values on x (a number axis where every value is a number
+and there are two or more, logarithmic where they are positive and span a factor of
+:data:`LOG_SPAN` or more, as learning rates do; else the values in the rows' order), and the
+verdict there as a marker on one of three rows: a green disc for ``holds``, a red cross for
+``fails``, a purple diamond for ``undecided``. Saved as the criteria figure is (fixed margins,
+fixed dpi, no version tag), under a name that hashes what it shows
+(:func:`sensitivity_figure_name`).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from initspec.figures import DPI, METADATA
-from initspec.report.figures import HELD_COLOR, LOG_SPAN, NOT_MET_COLOR, new_canvas
+from initspec.report.figures import HELD_COLOR, NOT_MET_COLOR, new_canvas
 from initspec.report.sensitivity import SENSITIVITY_VERDICTS, by_parameter
 from initspec.report.words import num, shorten
 
 WIDTH, STRIP = 6.4, 1.25  # inches: the figure's width, and the height of one parameter's strip
 LEFT, RIGHT, TOP, BOTTOM, GAP = 0.95, 0.2, 0.3, 0.4, 0.65
 MAX_STRIPS = 6
+LOG_SPAN = 10.0  # positive values spanning this factor or more get a log axis
 UNDECIDED_COLOR = "#8250df"
 MARKERS = {
     "holds": ("o", HELD_COLOR),
@@ -94,11 +96,11 @@ def draw_sensitivity(
 def _strip(axes: Any, parameter: str, rows: Sequence[Mapping[str, Any]]) -> None:
     values = [str(row.get("value", "")) for row in rows]
     numbers = [_number(v) for v in values]
-    numeric = all(n is not None for n in numbers)
+    numeric = all(n is not None for n in numbers) and len(set(numbers)) > 1
     if numeric:
         xs = [float(n) for n in numbers if n is not None]
         positive = all(x > 0 for x in xs)
-        if positive and max(xs) / min(xs) > LOG_SPAN:
+        if positive and max(xs) / min(xs) >= LOG_SPAN:
             axes.set_xscale("log")
             axes.xaxis.set_major_locator(LogLocator(numticks=8))
             axes.minorticks_off()
