@@ -258,3 +258,42 @@ def test_a_killed_runs_staging_directory_is_removed_by_the_next_run(tmp_path: Pa
     assert any(p.name.startswith(f".{LAB03}.staging-") for p in tmp_path.iterdir())
     remove_stale(tmp_path / LAB03)
     assert list(tmp_path.iterdir()) == []
+
+
+WHILE_IMPORTING = """
+import builtins, os, signal, sys, time
+real_import = builtins.__import__
+
+def importing(name, *args, **kwargs):
+    if name == "initspec.cli":  # a signal while the command line is still being imported
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+    return real_import(name, *args, **kwargs)
+
+builtins.__import__ = importing
+from initspec.entry import main
+sys.exit(main(["claims"]))
+"""
+
+AFTER_THE_COMMAND = """
+import os, signal, time
+from initspec.interrupts import exit_at_once_on_signals, run_interruptibly
+exit_at_once_on_signals()
+run_interruptibly(lambda: 0)
+os.kill(os.getpid(), signal.SIGTERM)  # while Python shuts down, say
+time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize("code", [WHILE_IMPORTING, AFTER_THE_COMMAND], ids=["start-up", "end"])
+def test_a_signal_outside_the_command_exits_130_with_one_line(code: str) -> None:
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == interrupts.EXIT_CODE, f"expected exit code 130, got {run.returncode}"
+    assert run.stderr.splitlines() == ["initspec: interrupted by SIGTERM; stopping at once"]
+
+
+def test_the_command_enters_through_the_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "initspec"]
+    assert script.value == "initspec.entry:main"

@@ -8,6 +8,9 @@ one step; :func:`initspec.parallel.side_by_side` then cancels the jobs not yet s
 raises it on, and :func:`initspec.atomic.atomic_directory` removes its staging directory on
 the way out, so nothing is written. A second signal while stopping ends the process at once
 (exit code 130), with no traceback; the staging directory it leaves is removed by the next run.
+Before the command begins (while Python imports it) and after it ends, the ``initspec``
+command's entry point (:mod:`initspec.entry`) makes a signal end the process at once, with one
+line and exit code 130 (:func:`exit_at_once_on_signals`): never 143 without a word.
 
     def main() -> int:
         return run_interruptibly(lambda: the_real_main(argv))
@@ -62,6 +65,23 @@ def _handle(signum: int, frame: FrameType | None) -> None:
         return
     _received.append(signum)
     STOP.set()
+
+
+def _exit_at_once(signum: int, frame: FrameType | None) -> None:
+    name = signal.Signals(signum).name
+    os.write(2, f"initspec: interrupted by {name}; stopping at once\n".encode())
+    _exit_now(EXIT_CODE)
+
+
+def exit_at_once_on_signals(signals: Sequence[signal.Signals] = SIGNALS) -> None:
+    """From now on, outside :func:`stop_on_signals`, each of ``signals`` ends the process at
+    once: one line on stderr, exit code 130. For a command's start-up and its end, when
+    there is nothing to stop cleanly. A signal that is ignored stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in signals:
+        if signal.getsignal(signum) not in (signal.SIG_IGN, None):
+            signal.signal(signum, _exit_at_once)
 
 
 @contextlib.contextmanager
