@@ -39,6 +39,7 @@ CASES = {
     "01-uniform-diverges": Case(
         "01", {"steps": 30, "depth": 8, "width": 256, "inits": ("uniform", "xavier")}
     ),
+    "01-tanh": Case("01", {"steps": 20, "depth": 2, "width": 32, "activation": "tanh"}),
     "02-two-inits": Case(
         "02", {"steps": 30, "depth": 8, "width": 256, "inits": ("kaiming", "uniform")}
     ),
@@ -97,6 +98,15 @@ def test_lab01_says_uniform_was_not_run_and_predicts_nothing_for_it(labs: dict[s
     assert "Uniform fails harder" not in readme
     assert "| uniform |" not in readme
     assert "Measured: final loss" in readme  # question 4 measured the inits that ran
+
+
+def test_lab01_under_tanh_makes_no_relu_prediction(labs: dict[str, Lab]) -> None:
+    """The document's depth predictions reason from ReLU's factor 1/2; under another activation
+    the README must not repeat them as if they applied."""
+    readme = labs["01-tanh"].readme
+    assert "halves at every ReLU layer" not in readme, "a ReLU prediction under --activation tanh"
+    for init in ("Uniform", "Xavier", "Kaiming"):
+        assert f"   - {init}: no prediction under tanh" in readme, f"{init}: expected no prediction"
 
 
 def test_lab01_never_reads_a_slope_over_more_steps_than_were_run(labs: dict[str, Lab]) -> None:

@@ -297,6 +297,7 @@ def xavier_slope_answer(n: Numbers) -> str:
     )
 
 
+PREDICTED_FOR = "relu"  # PREDICTIONS reason from ReLU's factor 1/2; other activations get none
 PREDICTIONS = {
     "uniform": (
         "fails harder: each layer multiplies the signal's second moment by width x 1/12 x 1/2, "
@@ -321,8 +322,16 @@ def deeper_answer(n: Numbers) -> list[str]:
         "init run here, then what the same seeds and steps measured at that depth:",
         "",
     ]
+    activation = n.config.activation
     for init in n.config.inits:
         measured = measured_deeper(n, init)
+        if activation != PREDICTED_FOR:
+            lines.append(
+                f"   - {name(init)}: no prediction under {activation}: the document's reasoning "
+                "(each layer's factor of 1/2 in the second moment) is for ReLU "
+                f"layers. {measured}."
+            )
+            continue
         if init not in PREDICTIONS:
             lines.append(f"   - {init}: the document predicts nothing for it. {measured}.")
             continue
