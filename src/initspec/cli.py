@@ -15,7 +15,7 @@ import argparse
 import importlib.metadata
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -83,6 +83,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="D",
         help="train on cpu (the default), cuda or cuda:N (default $INITSPEC_DEVICE, else cpu)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="train every run as a task on the Dask scheduler at ADDRESS, e.g. "
+        "tcp://10.0.0.5:8786 (default $INITSPEC_SCHEDULER, else here); needs "
+        "initspec[distributed]",
     )
     parser.add_argument(
         "--force",
@@ -305,6 +313,7 @@ def _run_labs(args: argparse.Namespace) -> int:
     """`initspec lab KEY|all`: check everything, then write each lab; 0 when all were written."""
     from initspec.artifacts import check_writable_dir
     from initspec.atomic import check_target
+    from initspec.cluster import ClusterError, on_cluster
     from initspec.committed import refuse_committed
     from initspec.devices import use_device
     from initspec.labs import LABS
@@ -328,16 +337,32 @@ def _run_labs(args: argparse.Namespace) -> int:
         if not args.force:
             refuse_committed(out / lab.directory)
     done = []
-    for lab, config in chosen:
-        try:
-            written = write_lab(lab, config, seed, out, progress=not args.quiet)
-        except OSError as error:
-            raise named(error, out / lab.directory) from None
-        print(f"wrote {written.path} in {duration(written.seconds)}")
-        done.append((lab.key, written.path, written.seconds))
+    try:  # a scheduler that cannot be reached, or other versions: one line, before training
+        with on_cluster(args.scheduler, _cluster_say(args.quiet)):
+            for lab, config in chosen:
+                try:
+                    written = write_lab(lab, config, seed, out, progress=not args.quiet)
+                except OSError as error:
+                    raise named(error, out / lab.directory) from None
+                print(f"wrote {written.path} in {duration(written.seconds)}")
+                done.append((lab.key, written.path, written.seconds))
+    except ClusterError as error:
+        raise UsageError(str(error)) from None
     if len(done) > 1:
         print("\n".join(labs_table(done)))
     return 0
+
+
+def _cluster_say(quiet: bool) -> Callable[[str], None]:
+    """Where the cluster's progress lines go: stdout, above a lab's bar (none under --quiet)."""
+
+    def say(text: str) -> None:
+        if not quiet:
+            from tqdm import tqdm
+
+            tqdm.write(f"initspec: {text}", file=sys.stdout)
+
+    return say
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,7 @@ seconds, and a last line with the time and the workers that ran them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -41,7 +42,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,9 @@ def scheduler_address(option: str | None) -> str | None:
 
 @functools.cache
 def _initspec_version() -> str:
-    """initspec's version and a digest of its source files: two checkouts of one version that
-    differ in code differ here."""
+    """initspec's version and a digest of its source files, read once a process (about when it
+    loaded them): two checkouts of one version that differ in code differ here, and so does a
+    worker started after the code was edited."""
     package = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
@@ -265,17 +267,19 @@ class Cluster:
         self.client.close()
 
 
-def connect(address: str, say: Say, timeout: float = CONNECT_TIMEOUT_S) -> Cluster:
+def connect(address: str, say: Say, timeout: float | None = None) -> Cluster:
     """A client of the scheduler at ``address`` whose workers run this machine's versions.
 
     Raises :class:`ClusterError` (one line) when Dask is missing, the scheduler cannot be
-    reached within ``timeout`` seconds, or a worker runs other versions.
+    reached within ``timeout`` seconds (default :data:`CONNECT_TIMEOUT_S`), or a worker runs
+    other versions.
     """
     try:
         from distributed import Client
     except ImportError:
         raise ClusterError(f"--scheduler needs Dask distributed: {INSTALL_HINT}") from None
     start: Any = Client  # typed where Dask is installed, unknown where it is not
+    timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
     try:
         client = start(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as error:
@@ -303,3 +307,20 @@ def dispatch_to(cluster: Cluster) -> Dispatcher | None:
     """Send :func:`side_by_side`'s jobs to ``cluster`` from now on; returns the previous
     dispatcher (:func:`initspec.parallel.set_dispatcher`)."""
     return set_dispatcher(cluster.run)
+
+
+@contextlib.contextmanager
+def on_cluster(option: str | None, say: Say) -> Iterator[Cluster | None]:
+    """Inside the block, :func:`side_by_side`'s jobs go to the scheduler that ``option`` (or
+    ``$INITSPEC_SCHEDULER``) names; with neither, nothing changes (and None is given)."""
+    address = scheduler_address(option)
+    if address is None:
+        yield None
+        return
+    cluster = connect(address, say)
+    previous = dispatch_to(cluster)
+    try:
+        yield cluster
+    finally:
+        set_dispatcher(previous)
+        cluster.close()
