@@ -69,6 +69,12 @@ REPORT: dict[str, Reading] = {
     "charmodel_stacked_8_seeds_ratio": _ratio(
         "test_bench_char_seeds[stacked-8]", "test_bench_char_seeds[one-seed]"
     ),
+    # a spec directory's wall time on a Dask LocalCluster of 1 single-thread worker over 2
+    # (test_bench_cluster.py: which directory and tier are in its extra_info)
+    "cluster_2_workers_speedup": _ratio(
+        "test_bench_cluster_spec_directory[1-worker]",
+        "test_bench_cluster_spec_directory[2-workers]",
+    ),
 }
 
 
