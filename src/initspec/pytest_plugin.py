@@ -38,6 +38,7 @@ the run measured.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -55,7 +56,7 @@ from initspec.judge import ClaimNotMet, ClaimUndecided
 from initspec.known_failures import KnownFailure, load_known_failures
 from initspec.outcome import TIERS, Criterion, SensitivityRow, TestOutcome
 from initspec.parallel import default_workers
-from initspec.report import pending
+from initspec.report import orphans, pending
 from initspec.report.store import Stored, store_report
 from initspec.reports_dir import check_reports_dir
 from initspec.run_summary import claims_summary, not_written_summary
@@ -401,10 +402,14 @@ class ClaimCollector:
         self.outcomes: list[TestOutcome] = []
         self.commit: str | None = None
         self.stored: Stored | None = None  # what the report's write did, once it ran
+        self._writing = contextlib.ExitStack()  # says that this run will write the report
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if not hasattr(self.config, "workerinput"):
             self.commit = git_commit()  # the code this run measures, before any test runs
+            if not self.config.getoption("--no-claims-report"):
+                # Its figures are written before the report lists them: not orphans meanwhile.
+                self._writing.enter_context(orphans.running(reports_dir(self.config)))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Called in the controller for every report, also for those of pytest-xdist workers.
@@ -413,6 +418,7 @@ class ClaimCollector:
                 self.outcomes.append(outcome_from_json(value))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._writing.close()
         config = self.config
         if hasattr(config, "workerinput") or config.getoption("--no-claims-report"):
             return  # an xdist worker: the controller writes the report

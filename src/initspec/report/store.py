@@ -6,7 +6,8 @@ temporary file of its own in the same directory and renamed over the old one, so
 never sees half a file (:mod:`initspec.report.files`). claims.json, the record, is written
 first; then the pages rendered from it (:mod:`initspec.report.publish`: ``claims/``, then
 index.md and index.html), so that a page that cannot be rendered never costs a verdict, and
-``python -m initspec.report`` can render them again from claims.json.
+``python -m initspec.report`` can render them again from claims.json. Last, the test figures
+under ``artifacts/`` that no entry lists any more are removed (:mod:`initspec.report.orphans`).
 
 An earlier claims.json that does not match its schema keeps every entry that does (even from
 a truncated file or one with a NaN token, :mod:`initspec.report.schema`); once the new file is
@@ -35,7 +36,7 @@ import filelock
 
 from initspec.artifacts import dumps, git_commit
 from initspec.outcome import TestOutcome
-from initspec.report import pending, schema
+from initspec.report import orphans, pending, schema
 from initspec.report.entry import Report
 from initspec.report.files import write_files
 from initspec.report.merge import Batch, merge
@@ -203,6 +204,7 @@ def _update(
         machine=dict(machine) if machine else None,
     )
     text = dumps(report.to_json())
+    replaced = _mtime(json_path)
     backup = _write_record(json_path, text, keep_old=bool(earlier.problems))
     if backup is not None:
         warn(
@@ -219,6 +221,7 @@ def _update(
     # Rendered from claims.json as written (keys sorted, NaN as null), exactly as
     # ``python -m initspec.report`` renders it later.
     render_report(Report.from_json(schema.parse(text.encode("utf-8"))), reports_dir, warn)
+    orphans.remove_orphans(reports_dir, report, replaced)  # figures no entry lists any more
     return Stored(report, True, backup=backup)
 
 
@@ -283,6 +286,13 @@ def write_report(
     be written, as it would have been)."""
     stored = store_report(reports_dir, outcomes, now, commit=commit, warn=warn, machine=machine)
     return stored.report.to_json()
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
 
 
 def _os_reason(error: OSError) -> str:
