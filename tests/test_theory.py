@@ -221,6 +221,17 @@ def test_profile_carries_activations_forward_and_gradients_back() -> None:
     assert small.gradient_std[-1] == 1.0
 
 
+def test_saturated_share_matches_a_monte_carlo_draw() -> None:
+    z = np.random.default_rng(0).standard_normal(1_000_000)
+    for q in (0.5, 2.0, 9.0):
+        want = float(np.mean(np.abs(np.tanh(math.sqrt(q) * z)) > 0.97))
+        got = theory.saturated_share("tanh", q, 0.97)
+        assert got == pytest.approx(want, abs=2e-3), f"q={q}: Monte Carlo {want}, theory {got}"
+    assert theory.saturated_share("erf", 1.0, 0.5) == pytest.approx(
+        float(np.mean(np.abs(theory.activation("erf").phi(z)) > 0.5)), abs=2e-3
+    )
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -229,6 +240,7 @@ def test_profile_carries_activations_forward_and_gradients_back() -> None:
         (lambda: theory.q_star("tanh", 1.0, -0.1), "sigma_b2"),
         (lambda: theory.gaussian_expectation(np.tanh, -1.0), "variance"),
         (lambda: theory.profile("tanh", 1.0, 0), "depth"),
+        (lambda: theory.saturated_share("relu", 1.0, 0.97), "tanh and erf"),
     ],
 )
 def test_bad_input_is_a_clear_value_error(call: theory.Callable[[], object], message: str) -> None:

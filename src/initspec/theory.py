@@ -50,7 +50,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import brentq
 from scipy.special import erf as _erf
-from scipy.special import roots_hermitenorm
+from scipy.special import erfinv, roots_hermitenorm
 
 Array = NDArray[np.float64]
 
@@ -406,6 +406,19 @@ def profile(
     for q in reversed(qs[1:]):
         grads.append(grads[-1] * math.sqrt(gain * gain * slope_second_moment(name, q)))
     return Profile(tuple(qs), tuple(stds), tuple(reversed(grads)))
+
+
+def saturated_share(name: str, q: float, threshold: float) -> float:
+    """P(abs(phi(sqrt(q) z)) > threshold) for the bounded odd activations tanh and erf:
+    2 (1 - Phi(phi^-1(threshold) / sqrt(q))), Phi the standard normal CDF."""
+    if name not in ("tanh", "erf"):
+        raise ValueError(f"saturation is defined here for tanh and erf, not {name!r}")
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"a saturation threshold must lie in (0, 1), not {threshold}")
+    if q <= 0:
+        return 0.0
+    edge = math.atanh(threshold) if name == "tanh" else float(erfinv(threshold))
+    return float(1.0 - _erf(edge / math.sqrt(2.0 * q)))
 
 
 def _check(sigma_w2: float, sigma_b2: float) -> None:
