@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -31,8 +32,16 @@ distributed = pytest.importorskip(
 
 from initspec import cluster as cluster_module  # noqa: E402
 from initspec.cli import main  # noqa: E402
-from initspec.cluster import Cluster, ClusterError, check_workers, connect, versions  # noqa: E402
+from initspec.cluster import (  # noqa: E402
+    Cluster,
+    ClusterError,
+    check_workers,
+    connect,
+    dumps_job,
+    versions,
+)
 from initspec.interrupts import STOP, Interrupted  # noqa: E402
+from initspec.progress import quiet, step_printer  # noqa: E402
 
 pytest_plugins = ["pytester"]
 
@@ -233,3 +242,19 @@ def test_without_a_scheduler_nothing_imports_dask() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=environment
     )
     assert done.returncode == 0, f"expected no Dask module loaded: {done.stderr[-500:]}"
+
+
+def test_a_runs_progress_callback_travels_as_one_that_prints_nothing() -> None:
+    job = functools.partial(tuple, [step_printer("run", 10)])
+    (callback,) = pickle.loads(dumps_job(job))()
+    assert callback is quiet, f"expected the quiet callback on the worker, got {callback!r}"
+
+
+def test_a_job_that_cannot_leave_this_process_is_refused_before_sending(
+    cluster: tuple[Cluster, list[str]],
+) -> None:
+    client, lines = cluster
+    job = functools.partial(bool, threading.Lock())
+    with pytest.raises(ClusterError, match="cannot be sent to the cluster"):
+        client.run([job])
+    assert not lines, f"expected nothing sent, got {lines}"

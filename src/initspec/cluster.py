@@ -203,7 +203,13 @@ class Cluster:
 
     def run(self, jobs: Sequence[Callable[[], Any]]) -> list[Any]:
         """Every job as a task; their results in the order of ``jobs``."""
-        payloads = [dumps_job(job) for job in jobs]  # a job that cannot go fails here
+        try:  # a job that cannot go fails here, before anything is sent
+            payloads = [dumps_job(job) for job in jobs]
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            raise ClusterError(
+                f"a training run cannot be sent to the cluster ({error}); a caller whose jobs "
+                "hold what cannot leave this process passes side_by_side(..., anywhere=False)"
+            ) from error
         paths = _project_paths()
         batch = uuid.uuid4().hex[:8]
         futures = [
