@@ -1,11 +1,13 @@
 """Snapshots of every figure and results file labs 01, 02, 03 and makemore write (its
 ``diagnostics/`` too), at small settings (a few seconds a lab).
 
-A change to a figure or to a measured number shows up as a snapshot diff (the PNGs are in
-``__snapshots__/``, beside this file; the results files, rounded to 4 digits, in its ``.ambr``).
-To accept one on purpose: ``pytest spec/ --snapshot-update`` (or only this file), then look at
-the new files beside the old ones before committing them (the README's "Reviewing plot
-changes"). Each lab is written twice: the same run must draw the same bytes and numbers.
+A change to a figure or to a measured number beyond its tolerance fails, and names the review
+page (old | new | diff per figure, old vs new per number; docs/snapshots.md): the PNGs compare
+as pictures (RMS within :data:`~initspec.snapshots.tolerances.FIGURE_RMS`), the results files
+number by number (:mod:`initspec.snapshots.tolerances`: the spread measured between CPU kernel
+sets), so another CPU's last bits pass. The snapshots are in ``__snapshots__/test_lab_figures/``.
+To accept a change: ``pytest tests/test_lab_figures.py --snapshot-update``. Each lab is written
+twice: the same run on the same machine must draw the same bytes and numbers.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from typing import Any
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
-from syrupy.extensions.image import PNGImageSnapshotExtension
 
-from initspec.artifacts import round_floats
 from initspec.corpus import load_names
 from initspec.labs import LABS
 from initspec.labs.writer import write_lab
+from initspec.snapshots import tolerances
+from initspec.snapshots.extensions import (
+    FigureSnapshotExtension,
+    ResultsSnapshotExtension,
+    Tolerated,
+)
 
 # Uniform init at width 256 overflows within a few steps at 8 layers: the figures show their
 # NaN and off-scale markers.
@@ -97,7 +103,7 @@ def test_lab_figure_snapshot(
 ) -> None:
     first, second = ((directory / name).read_bytes() for directory in written[key])
     assert first == second, f"lab {key}'s {name} differs between two runs of the same seed"
-    assert first == snapshot(extension_class=PNGImageSnapshotExtension)
+    assert snapshot.use_extension(FigureSnapshotExtension) == first
 
 
 # Each lab's results files: every JSON it declares but its manifest (a commit and a time).
@@ -115,4 +121,5 @@ def test_lab_results_snapshot(
 ) -> None:
     first, second = (json.loads((directory / name).read_text()) for directory in written[key])
     assert first == second, f"lab {key}'s {name} differs between two runs of the same seed"
-    assert round_floats(first, 4) == snapshot
+    tolerance = tolerances.for_results(f"{key}/{name}")
+    assert snapshot.use_extension(ResultsSnapshotExtension) == Tolerated(first, tolerance)

@@ -1,8 +1,9 @@
-"""Snapshots of lab 01's outputs on a small run: the headline figure (PNG bytes) and the summary.
+"""Snapshots of lab 01's outputs on a small run: the headline figure and the summary.
 
-A change to the figure or the numbers shows up as a snapshot diff. To accept one, run
-``pytest spec/lab01/test_figure.py --snapshot-update`` and look at the new files in
-``spec/lab01/__snapshots__/`` before committing them.
+The figure compares as a picture, the summary number by number, each within the tolerance
+measured between CPU kernel sets (:mod:`initspec.snapshots.tolerances`); a change beyond it
+fails and names the review page (docs/snapshots.md). To accept one, run
+``pytest spec/lab01/test_figure.py --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ import dataclasses
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
-from syrupy.extensions.image import PNGImageSnapshotExtension
 
-from initspec.artifacts import round_floats
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, results_summary, run_ablation
 from initspec.labs.lab01 import loss_figure
 from initspec.pytest_plugin import Evidence
+from initspec.snapshots.extensions import (
+    FigureSnapshotExtension,
+    ResultsSnapshotExtension,
+    Tolerated,
+)
+from initspec.snapshots.tolerances import RESULTS
 
 # Small enough to run in a second, deep enough that uniform still blows up.
 SMALL = dataclasses.replace(DEFAULTS, depth=10, width=96, steps=150)
@@ -35,8 +40,9 @@ def test_figure_snapshot(
     path = evidence.artifact(loss_figure(evidence.artifact_dir / "loss_curves.png", small_ablation))
     again = loss_figure(evidence.artifact_dir / "again.png", small_ablation)
     assert path.read_bytes() == again.read_bytes(), "the same run drew different PNG bytes"
-    assert path.read_bytes() == snapshot(extension_class=PNGImageSnapshotExtension)
+    assert snapshot.use_extension(FigureSnapshotExtension) == path.read_bytes()
 
 
 def test_results_summary_snapshot(small_ablation: Ablation, snapshot: SnapshotAssertion) -> None:
-    assert round_floats(results_summary(small_ablation), 4) == snapshot
+    summary = Tolerated(results_summary(small_ablation), RESULTS)
+    assert snapshot.use_extension(ResultsSnapshotExtension) == summary

@@ -131,13 +131,30 @@ def plot_activation_histograms(
     )
 
 
+def mean_and_std(mean: float, std: float) -> str:
+    """``mean +0.02e-3, std 1.07e-3``: both in the std's power of ten ``10^e``, two decimals.
+
+    A mean that is zero but for rounding (a layer under BatchNorm: about 1e-12 against a std of
+    1e-3) prints ``+0.00``, not its rounding noise, which differs from one CPU's kernels to
+    another's.
+    """
+    if not (math.isfinite(mean) and math.isfinite(std)) or std <= 0:
+        return f"mean {mean:+.2e}, std {std:.2e}"
+    exponent = math.floor(math.log10(std))
+    if round(std / 10.0**exponent, 2) >= 10:  # 9.996e-4 prints as 1.00e-3
+        exponent += 1
+    scale = 10.0**exponent
+    centred = round(mean / scale, 2) + 0.0  # + 0.0: -0.00 prints as +0.00
+    return f"mean {centred:+.2f}e{exponent:+d}, std {std / scale:.2f}e{exponent:+d}"
+
+
 def plot_gradient_histograms(
     path: str | Path, grads: Mapping[str, torch.Tensor], *, title: str = "Distribution of gradients"
 ) -> Path:
     """Per-layer densities of the loss's gradient at each activation output (in forward order);
-    legend: layer k, mean, std."""
+    legend: layer k, mean and std in the std's power of ten (:func:`mean_and_std`)."""
     labels = {
-        name: f"layer {k}: mean {float(g.mean()):+.1e}, std {float(g.std()):.2e}"
+        name: f"layer {k}: {mean_and_std(float(g.mean()), float(g.std()))}"
         for k, (name, g) in enumerate(grads.items(), start=1)
     }
     return _density_lines(path, grads, labels, title, "gradient of the loss at the tanh output")
