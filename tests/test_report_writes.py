@@ -277,3 +277,15 @@ def test_a_bad_initspec_workers_stops_pytest_before_anything_runs(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*INITSPEC_WORKERS must be a positive integer*"])
     assert not (suite.path / "reports").exists(), "nothing may be written"
+
+
+def test_a_run_interrupted_before_any_verdict_leaves_the_report(suite: pytest.Pytester) -> None:
+    assert run(suite).ret == pytest.ExitCode.OK
+    reports = suite.path / "reports"
+    before = snapshot(reports)
+    suite.makepyfile(test_a_first="def test_interrupted():\n    raise KeyboardInterrupt\n")
+    result = suite.runpytest_subprocess(  # an interrupt in-process would stop this run too
+        "-p", "initspec.pytest_plugin", "--known-failures=known.toml", f"--reports-dir={reports}"
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert snapshot(reports) == before, "an interrupted run that judged nothing rewrote the report"
