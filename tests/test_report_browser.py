@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_samples import KAIMING, WITH_FIGURE, write_sample
+from report_samples import KAIMING, VANISHES, WITH_FIGURE, write_sample
 
 from initspec.claims import CLAIMS
 
@@ -126,6 +126,10 @@ class Browser:
     def open(self, page: Path) -> None:
         """Load ``page`` and wait until it and every image on it finished loading."""
         self.send("Page.navigate", session=True, url=page.resolve().as_uri())
+        self.open_loaded(page)
+
+    def open_loaded(self, page: Path) -> None:
+        """Wait until the page being loaded and every image on it finished loading."""
         deadline = time.monotonic() + TIMEOUT_S
         loaded = "document.readyState === 'complete' && [...document.images].every(i => i.complete)"
         while not self.evaluate(loaded):
@@ -220,6 +224,41 @@ def test_the_synthetic_report_reads_in_a_browser(browser: Browser, tmp_path: Pat
     choose(browser, "filter-verdict", "")
     browser.screenshot(tmp_path / "index.png")
     assert (tmp_path / "index.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_filters_live_in_the_url_and_never_hide_the_anchored_card(
+    browser: Browser, tmp_path: Path
+) -> None:
+    reports = write_sample(tmp_path / "reports")
+    page = (reports / "index.html").resolve()
+    browser.send("Page.navigate", session=True, url=f"{page.as_uri()}?verdict=refuted#{VANISHES}")
+    browser.open_loaded(page)
+    assert browser.evaluate("document.getElementById('filter-verdict').value") == "refuted"
+    assert sorted(browser.evaluate(VISIBLE_CARDS)) == sorted([KAIMING, VANISHES]), (
+        "the URL's filter applies, and the card the anchor names stays shown"
+    )
+    assert browser.evaluate(f"document.getElementById('{VANISHES}').classList.contains('pinned')")
+    choose(browser, "filter-document", CLAIMS[KAIMING].source.title)
+    search = browser.evaluate("window.location.search")
+    assert "verdict=refuted" in search and "document=" in search, search
+    assert browser.evaluate("window.location.hash") == f"#{VANISHES}"
+
+
+def test_a_narrow_window_keeps_every_table_inside_its_card(
+    browser: Browser, tmp_path: Path
+) -> None:
+    reports = write_sample(tmp_path / "reports")
+    browser.send("Emulation.setDeviceMetricsOverride", session=True,
+                 **{**VIEWPORT, "width": 420, "mobile": True})  # fmt: skip
+    browser.open(reports / "index.html")
+    overflowing = browser.evaluate(
+        "[...document.querySelectorAll('table')].filter(t => "
+        "t.getBoundingClientRect().right > t.closest('article').getBoundingClientRect().right + 1"
+        ").map(t => t.closest('article').id)"
+    )
+    assert overflowing == [], "a table wider than its card at 420 px"
+    assert browser.evaluate("document.documentElement.scrollWidth") <= 420
+    browser.screenshot(tmp_path / "narrow.png")
 
 
 @pytest.mark.skipif(

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 from report_samples import (
+    FIRST,
     KAIMING,
     NAIVE,
+    ORDERING,
+    SECOND,
     SENSITIVITY,
     VANISHES,
     VANISHING_HOW,
@@ -26,7 +29,8 @@ from report_samples import (
 )
 
 from initspec.judge import every, judge
-from initspec.report import render_report
+from initspec.outcome import TestOutcome as Outcome
+from initspec.report import render_report, write_report
 from initspec.report.entry import ClaimEntry
 from initspec.report.sensitivity import sensitivity_summary
 from initspec.report.words import finding
@@ -86,7 +90,7 @@ def test_assumptions_and_sensitivity_are_tables_and_a_figure(reports: Path) -> N
     assert figure.read_bytes().startswith(b"\x89PNG")
     html = (reports / "index.html").read_text(encoding="utf-8")
     assert f'src="claims/{NAIVE}/{figure.name}"' in html
-    assert '<td class="s-fails">fails</td>' in html
+    assert '<td class="s-fails" data-label="verdict there">fails</td>' in html
 
 
 def test_the_finding_says_at_which_values_it_holds(reports: Path) -> None:
@@ -142,3 +146,19 @@ def test_a_changed_verdict_says_which_criteria_changed_outcome(reports: Path) ->
         "Changed since the previous report: holds → refuted (last-100-step mean loss: met → "
         "not met; no longer judged: gone)."
     ) in page(reports, KAIMING)
+
+
+def test_a_test_the_latest_run_did_not_run_is_marked_and_no_card_says_earlier_run(
+    tmp_path: Path,
+) -> None:
+    def ran(test: str) -> Outcome:
+        return Outcome(nodeid=f"spec/s/test_{test}.py::test_{test}", claims=[ORDERING],
+                       verdict="holds")  # fmt: skip
+
+    write_report(tmp_path, [ran("a"), ran("b")], FIRST, commit="c" * 40)
+    write_report(tmp_path, [ran("a")], SECOND, commit="c" * 40)
+    text = page(tmp_path, ORDERING)
+    assert "- `spec/s/test_a.py::test_a`: holds\n" in text
+    assert f"- `spec/s/test_b.py::test_b`: holds (kept from an earlier run, {FIRST})" in text
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "earlier run)" not in html.replace(f"kept from an earlier run, {FIRST})", "")

@@ -190,8 +190,11 @@ def render_claim_page(view: ClaimView) -> str:
             lines += [f"- {code(key)} = {code(value)}" for key, value in block.items]
 
     lines += ["", "## Tests", ""]
-    if entry.tests:
-        lines += [f"- {code(t.test)}: {escape(t.verdict)}" for t in entry.tests]
+    if view.tests:
+        lines += [
+            f"- {code(t.test)}: {escape(t.verdict)}" + (f" ({escape(t.kept)})" if t.kept else "")
+            for t in view.tests
+        ]
     else:
         lines.append("No test of this claim has run.")
 

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from initspec.report.changes import change_reasons, change_text
-from initspec.report.entry import ClaimEntry, TestVerdict
+from initspec.report.entry import ClaimEntry
 from initspec.report.tiers import TierResult, tier_results
 from initspec.report.words import (
     DASH,
@@ -119,6 +119,18 @@ class SensitivityRow:
 
 
 @dataclass(frozen=True)
+class TestLine:
+    """One test of the claim and its verdict; ``kept`` says when an earlier run measured it,
+    where the latest run measured the claim's other tests (a partial run)."""
+
+    __test__ = False  # a record, not a pytest test class
+
+    test: str
+    verdict: str
+    kept: str = ""
+
+
+@dataclass(frozen=True)
 class EvidenceBlock:
     """One test's recorded figures as ``(key, value)`` pairs."""
 
@@ -150,14 +162,11 @@ class ClaimView:
     assumptions: list[AssumptionRow] = field(default_factory=list)
     sensitivity: list[SensitivityRow] = field(default_factory=list)
     sensitivity_figure: str | None = None
+    tests: list[TestLine] = field(default_factory=list)
 
     @property
     def id(self) -> str:
         return self.entry.id
-
-    @property
-    def tests(self) -> list[TestVerdict]:
-        return self.entry.tests
 
 
 def exists(path: Path) -> bool:
@@ -235,6 +244,22 @@ def sensitivity_row(row: Mapping[str, Any]) -> SensitivityRow:
     )
 
 
+def test_lines(entry: ClaimEntry) -> list[TestLine]:
+    """The entry's tests; where the latest run measured some of them (``fresh`` in the verdict
+    of record's per-test results) each of the others is marked with when it was measured."""
+    records = []
+    result = entry.results.get(entry.tier or "") if entry.tier else None
+    if isinstance(result, Mapping) and isinstance(result.get("tests"), list):
+        records = [r for r in result["tests"] if isinstance(r, Mapping)]
+    mixed = any(r.get("fresh") for r in records) and not all(r.get("fresh") for r in records)
+    kept = {
+        str(r.get("test")): f"kept from an earlier run, {r.get('measured_at') or 'time unknown'}"
+        for r in records
+        if mixed and not r.get("fresh")
+    }
+    return [TestLine(t.test, t.verdict, kept.get(t.test, "")) for t in entry.tests]
+
+
 def claim_view(
     entry: ClaimEntry,
     reports_dir: Path,
@@ -273,4 +298,5 @@ def claim_view(
         assumptions=[assumption_row(a) for a in entry.assumptions if isinstance(a, Mapping)],
         sensitivity=[sensitivity_row(r) for r in entry.sensitivity if isinstance(r, Mapping)],
         sensitivity_figure=sensitivity_figure,
+        tests=test_lines(entry),
     )

@@ -342,4 +342,4 @@ def measured_when(entry: ClaimEntry) -> str:
     if not entry.measured_at:
         return "never measured"
     at = f" at commit {short_commit(entry.commit)}" if entry.commit else ""
-    return entry.measured_at + at + ("" if entry.fresh else " (an earlier run)")
+    return entry.measured_at + at
