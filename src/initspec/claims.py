@@ -131,6 +131,28 @@ LECTURE = Source(
     lab="makemore",
 )
 
+# The post's three gain figures (0.5, 5/3, 3.0, no BatchNorm) come with no code: when it reads
+# them (at init, or after its loop) and how it trains the model are left open.
+_GAIN_FIGURE_ASSUMPTIONS = (
+    Assumption(
+        "horizon",
+        "after the post's 1,000-step loop, where its BatchNorm printout reads the same model",
+        "the post shows no code for these figures; its BatchNorm printout comes after its "
+        "1,000-step loop, and the lecture reads the same histograms at init",
+        ("at init", "100 steps", "1000 steps"),
+    ),
+    Assumption(
+        "training",
+        "the post's loop for the BatchNorm model: plain SGD, lr 0.075, batch 32",
+        "the post trains no gain model in its code; its one loop for this architecture",
+    ),
+    Assumption(
+        "corpus",
+        "the lecture's names file (V = 27)",
+        "the post's bird names (V = 29) are not available",
+    ),
+)
+
 _CLAIMS: tuple[Claim, ...] = (
     Claim(
         "lab01.task-linearly-separable",
@@ -682,31 +704,98 @@ _CLAIMS: tuple[Claim, ...] = (
     Claim(
         "blog.bn-deep-stats",
         BLOG,
-        "5-layer tanh + BatchNorm MLP (hidden 100), last layer × 0.1, tanh gain 5/3: every tanh layer starts with std ≈ 0.63–0.65 and 1–2 % saturated (abs(t) > 0.97).",
-        numbers=MappingProxyType({"tanh_std": (0.63, 0.65), "saturated_percent": (1.0, 2.0)}),
+        "5-layer tanh + BatchNorm MLP (hidden 100), last layer × 0.1, hidden Linears × 5/3, trained with lr 0.075 until its loop breaks at step 1,000: the post then prints each tanh layer's std (0.63–0.65) and share saturated, t > 0.97 (1.03–1.69 %).",
+        # The post's printout, layer by layer (one run, bird names, V = 29).
+        numbers=MappingProxyType(
+            {
+                "tanh_std": (0.63, 0.65),
+                "saturated_percent": (1.03, 1.69),
+                "std_layer_1": 0.63,
+                "std_layer_2": 0.64,
+                "std_layer_3": 0.64,
+                "std_layer_4": 0.64,
+                "std_layer_5": 0.65,
+                "saturated_percent_layer_1": 1.25,
+                "saturated_percent_layer_2": 1.69,
+                "saturated_percent_layer_3": 1.53,
+                "saturated_percent_layer_4": 1.03,
+                "saturated_percent_layer_5": 1.28,
+            }
+        ),
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "matching one printed run",
+                "our seeds' mean within the 95 % prediction band for one more run",
+                "the post prints one run; the band is initspec.phrases.one_run_band",
+            ),
+            Assumption(
+                "horizon",
+                "the batch after step 1,000, where the post prints",
+                "stated by the post's code (the loop breaks at step 1,000); at init recorded",
+                ("at init", "1000 steps"),
+            ),
+        ),
     ),
     Claim(
         "blog.gain-too-small",
         BLOG,
-        "Without BatchNorm, gain 0.5: activations shrink toward 0 with depth while gradients grow.",
+        'Without BatchNorm, gain 0.5: "the activations are slowly condensing toward 0, while the gradients are expanding".',
         numbers=MappingProxyType({"gain": 0.5}),
+        assumptions=_GAIN_FIGURE_ASSUMPTIONS
+        + (
+            Assumption(
+                "'condensing toward 0' and 'expanding'",
+                "last tanh layer's activation std under half the first's, gradient std over twice",
+                "the post draws histograms and puts no number on them",
+                ("1/1.5, 1.5", "1/2, 2", "1/3, 3"),
+            ),
+        ),
     ),
     Claim(
         "blog.gain-too-large",
         BLOG,
-        "Without BatchNorm, gain 3.0: the layers saturate and the gradients go to ~0.",
+        'Without BatchNorm, gain 3.0: "the layers are saturated (i.e., most of the activations are close to -1 or 1) and the gradients are close to 0".',
         numbers=MappingProxyType({"gain": 3.0}),
+        assumptions=_GAIN_FIGURE_ASSUMPTIONS
+        + (
+            Assumption(
+                "'the gradients are close to 0'",
+                "every layer's gradient std under a tenth of the gain-5/3 model's",
+                "the post puts no number on it; its reference is the recommended gain 5/3",
+                ("1/10", "1/3", "1/2"),
+            ),
+            Assumption(
+                "'most of the activations are close to -1 or 1'",
+                "more than half of all tanh outputs at abs(t) > 0.97",
+                "'most' is more than half; 0.97 is the post's saturation threshold",
+                ("abs(t) > 0.9", "abs(t) > 0.97", "abs(t) > 0.99"),
+            ),
+        ),
     ),
     Claim(
         "blog.gain-five-thirds",
         BLOG,
-        "Without BatchNorm, gain 5/3: the gradient distributions of all layers have similar std.",
+        'Without BatchNorm, gain 5/3: "the gradient distributions have very similar standard deviations".',
         numbers=MappingProxyType({"gain": 5 / 3}),
+        assumptions=_GAIN_FIGURE_ASSUMPTIONS
+        + (
+            Assumption(
+                "'very similar standard deviations'",
+                "the largest layer's gradient std within twice the smallest's",
+                "the post puts no number on it",
+                ("1.5", "2", "3"),
+            ),
+        ),
     ),
     Claim(
         "blog.update-ratio",
         BLOG,
-        "The update:data ratio, lr·std(grad)/std(param), should sit near 1e-3 (log10 ≈ −3).",
+        'The update:data ratio log10(lr·std(grad)/std(data)) of the 5-layer BatchNorm model, plotted over its first 1,000 steps with a line at −3: "these ratios should be ~1e-3".',
         # The rule of thumb, and the grad:data ratios (mean abs grad / mean abs data) the post
         # prints for C, the five hidden weights and the output weight at the step it stops.
         numbers=MappingProxyType(
@@ -720,6 +809,32 @@ _CLAIMS: tuple[Claim, ...] = (
                 "printed_grad_data_W5": 4.275506e-2,
                 "printed_grad_data_output": 1.960166e-1,
             }
+        ),
+        assumptions=(
+            Assumption(
+                "'~1e-3'",
+                "within half a decade: log10 in [-3.5, -2.5], the nearest power of ten 1e-3",
+                "a rule of thumb read off a log axis; the post names no tolerance",
+                ("0.5 decade", "0.75 decade", "1 decade"),
+            ),
+            Assumption(
+                "window",
+                "all 1,000 steps, the mean of each weight's log10 ratio",
+                "the post plots the first 1,000 steps against the line",
+                ("all 1000 steps", "last 500 steps", "last 100 steps"),
+            ),
+            Assumption(
+                "which ratios",
+                "C and the five hidden weights; the output weight shown",
+                "the post shrinks the output weight x 0.1 at init ('shrink confidence of last "
+                "layer'), so its data is ten times smaller and its ratio ten times larger",
+                ("C and hidden weights", "every plotted weight"),
+            ),
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
         ),
     ),
     Claim(

@@ -3,7 +3,8 @@
 The lecture's and the blog's diagnostics, as hooks that attach to a model of any architecture:
 
 * per activation layer (every module whose type is in ``activation_types``): the mean and std
-  of its output, the saturation (fraction of outputs with abs(t) > 0.97), the fraction of dead
+  of its output, the saturation (fraction of outputs with abs(t) > 0.97, both tails; the
+  documents count one, t > 0.97: :func:`saturated_above`), the fraction of dead
   units (a unit inactive, i.e. saturated or exactly zero, for every example of the batch), and
   the mean and std of the gradient of the loss with respect to that output;
 * per 2-D parameter: the grad:data ratio std(grad) / std(param);
@@ -48,7 +49,10 @@ DEFAULT_ACTIVATIONS: tuple[type[nn.Module], ...] = (
 # stuck there is dead. For the others (ReLU and friends) only an exact zero counts.
 SATURATING_ACTIVATIONS: tuple[type[nn.Module], ...] = (nn.Tanh, nn.Hardtanh, nn.Softsign)
 
-SATURATION_THRESHOLD = 0.97  # the blog's and the lecture's saturation metric: abs(t) > 0.97
+# The post's code and the lecture count a tanh output as saturated at t > 0.97, one tail only
+# ("(t > 0.97).float().mean()"): saturated_above. saturation() counts both tails, abs(t) > 0.97,
+# a symmetric measure of initspec's own for any bounded activation.
+SATURATION_THRESHOLD = 0.97
 DEAD_THRESHOLD = 0.99  # the blog's saturation map: abs(h) > 0.99
 UPDATE_RATIO_TARGET = -3.0  # log10 of the update:data ratio the blog aims for
 
@@ -84,8 +88,15 @@ class Finding:
 
 
 def saturation(t: torch.Tensor, threshold: float = SATURATION_THRESHOLD) -> float:
-    """Fraction of entries with abs(t) > threshold."""
+    """Fraction of entries with abs(t) > threshold (both tails: initspec's measure)."""
     return float((t.abs() > threshold).float().mean())
+
+
+def saturated_above(t: torch.Tensor, threshold: float = SATURATION_THRESHOLD) -> float:
+    """Fraction of entries with t > threshold: the post's and the lecture's count, one tail
+    (the post: ``(t > 0.97).float().mean()``; the lecture: "proportion of tanh outputs with
+    t > 0.97"). For a symmetric distribution about half of :func:`saturation`."""
+    return float((t > threshold).float().mean())
 
 
 def dead_units(
