@@ -5,7 +5,9 @@ each is checked to be dead for every training input before training starts: belo
 leaky ReLU, ELU), or in tanh's tail past abs(t) > 0.99 (what initspec's diagnostics call dead),
 or so deep in it that tanh rounds to exactly 1 in float32. The network is trained, and the dead
 units' incoming gradient and weights are watched. The lecture: they "receive zero gradient and
-become permanently dead"; leaky ReLU and ELU "mitigate" (they pass the units a gradient).
+become permanently dead", tanh's tails having "near-zero derivatives" (exactly zero where the
+dead zone is exact, near zero where tanh is only ≈ ±1); leaky ReLU and ELU "mitigate" (they pass
+the units a gradient).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from torch import nn
 
 from initspec.data import Dataset, toy_data
 from initspec.diagnostics import DEAD_THRESHOLD
+from initspec.evidence import Reading, every, interpreted, stated
+from initspec.judge import judge
 from initspec.models import build_mlp, linear_layers
+from initspec.outcome import Criterion
 from initspec.parallel import side_by_side
 from initspec.pytest_plugin import Evidence, computed_once
 from initspec.train import TrainConfig, train
@@ -29,10 +34,6 @@ from .cases import DEAD_UNIT_PLANS, Plan
 
 DEAD = torch.arange(8)  # of the first layer's 64 units
 WIDTH = 64
-DOCUMENT = (
-    "A neuron that produces saturated outputs for all inputs in the dataset (e.g., always "
-    "tanh ≈ ±1 or ReLU ≤ 0) receives zero gradient and becomes permanently “dead”"
-)
 MITIGATE = "Leaky ReLU / ELU: mitigate but do not fully eliminate the risk of ineffective units."
 
 
@@ -104,6 +105,7 @@ class DeadRun:
     dead_grad_max: float  # largest norm of the dead units' incoming weight gradient, any step
     grad_ratio: float  # that, per unit, over the live units' per-unit gradient at step 0
     weight_change: float  # largest change of a dead unit's incoming weight or bias
+    initial_std: float  # the first layer's weight std at init (the scale of a change)
     still_dead: int  # dead units still dead (for every training input) after training
     live_fraction: float  # the largest fraction of training inputs a dead unit is live for
     final_loss: float
@@ -125,6 +127,7 @@ def train_with_dead_units(case: DeadCase, seed: int, data_seed: int, plan: Plan)
     t_start = torch.tanh(z_start).abs()
     first = linear_layers(model)[0]
     before = torch.cat([first.weight[DEAD], first.bias[DEAD, None]], dim=1).detach().clone()
+    initial_std = float(first.weight.detach().std())
 
     def dead_grad(m: nn.Module) -> float:
         grad = linear_layers(m)[0].weight.grad
@@ -146,6 +149,7 @@ def train_with_dead_units(case: DeadCase, seed: int, data_seed: int, plan: Plan)
         dead_grad_max=dead_grad_max,
         grad_ratio=dead_grad_max / math.sqrt(len(DEAD)) / live_per_unit,
         weight_change=(after - before).abs().max().item(),
+        initial_std=initial_std,
         still_dead=int(dead_zone.all(dim=0).sum()),
         live_fraction=(~dead_zone).float().mean(dim=0).max().item(),
         final_loss=math.nan if result.final_loss is None else result.final_loss,
@@ -212,24 +216,86 @@ def record_runs(evidence: Evidence, runs: DeadUnitRuns, case: DeadCase) -> list[
     return case_runs
 
 
-def dead_for_good(runs: list[DeadRun]) -> bool:
-    """What the claim says of a dead unit, in every seed: zero gradient, unmoved, still dead."""
-    return all(
-        run.dead_grad_max == 0 and run.weight_change == 0 and run.still_dead == len(DEAD)
-        for run in runs
-    )
+# "receives zero gradient": exactly zero where the dead zone is exact (ReLU below zero, tanh at
+# exactly 1 in float32); where tanh is "≈ ±1" the lecture's own words for it are "saturated tails
+# with near-zero derivatives": a dead unit's gradient per unit under 1 % of a live unit's, and
+# its weights moving by under 1 % of their initial spread over the run. claims.py lists the
+# tolerance as an assumption; 0.1 % and 10 % are re-judged as sensitivity rows.
+NEAR_ZERO = 0.01
+NEAR_ZERO_READINGS = (0.001, 0.01, 0.1)
+ZERO_DOCUMENT = (
+    "A neuron that produces saturated outputs for all inputs in the dataset (e.g., always "
+    "tanh ≈ ±1 or ReLU ≤ 0) receives zero gradient and becomes permanently “dead”"
+)
+NEAR_ZERO_DOCUMENT = (
+    "tanh / sigmoid: saturated tails with near-zero derivatives. ... Columns (neurons) that are "
+    "consistently saturated indicate dead units that will not recover under standard "
+    "gradient-based updates."
+)
 
 
-def exact_side(runs: DeadUnitRuns) -> str:
-    """The runs where the dead zone is exact (ReLU, tanh at exactly 1), in words."""
-    relu, exact = runs.by_case[RELU.name], runs.by_case[TANH_EXACT.name]
-    return (
-        f"ReLU units negative for every input and tanh units at exactly ±1 in float32 (least "
-        f"abs(tanh) {min(r.least_saturation_start for r in exact):.7g}) got a largest gradient "
-        f"of {max(r.dead_grad_max for r in relu + exact):g}, moved by "
-        f"{max(r.weight_change for r in relu + exact):g} and stayed dead "
-        f"({min(r.still_dead for r in relu + exact)} of {len(DEAD)} at least)"
+def dead_criteria(case: DeadCase, case_runs: list[DeadRun], near_zero: float) -> list[Criterion]:
+    """The claim's words in order, every seed: stays dead, (near-)zero gradient, never moves
+    (exactly where the dead zone is exact; under ``near_zero`` of a live unit's gradient and of
+    the initial weight spread where tanh is only ≈ ±1)."""
+    still = judge(
+        "dead units still dead for every training input after training",
+        [run.still_dead for run in case_runs],
+        comparison="==",
+        bound=len(DEAD),
+        rule=every(),
+        document=ZERO_DOCUMENT,
+        unit="units",
+        reading=stated(),
     )
+    if case is not TANH_PAST:
+        exact = stated("the dead zone is exact here: tanh' or relu' is exactly 0")
+        return [
+            still,
+            judge(
+                "largest gradient norm on the dead units' incoming weights, any step",
+                [run.dead_grad_max for run in case_runs],
+                comparison="==",
+                bound=0.0,
+                rule=every(),
+                document=ZERO_DOCUMENT,
+                reading=exact,
+            ),
+            judge(
+                "largest change of a dead unit's incoming weight or bias",
+                [run.weight_change for run in case_runs],
+                comparison="==",
+                bound=0.0,
+                rule=every(),
+                document=ZERO_DOCUMENT,
+                reading=exact,
+            ),
+        ]
+    near = interpreted(
+        f"tanh ≈ ±1 has near-zero derivatives, not zero ones: under {near_zero:g} of a live "
+        "unit's gradient per unit, weights moving under that fraction of their initial spread"
+    )
+    return [
+        still,
+        judge(
+            "dead units' gradient per unit over a live unit's, largest over steps",
+            [run.grad_ratio for run in case_runs],
+            comparison="<",
+            bound=near_zero,
+            rule=every(),
+            document=NEAR_ZERO_DOCUMENT,
+            reading=near,
+        ),
+        judge(
+            "largest change of a dead unit's incoming weight or bias over the initial weight std",
+            [run.weight_change / run.initial_std for run in case_runs],
+            comparison="<",
+            bound=near_zero,
+            rule=every(),
+            document=NEAR_ZERO_DOCUMENT,
+            reading=near,
+        ),
+    ]
 
 
 @pytest.mark.claim("lecture.dead-neuron-never-recovers")
@@ -238,43 +304,23 @@ def test_dead_units_get_zero_gradient_and_stay_dead(
     evidence: Evidence, dead_unit_runs: DeadUnitRuns, case: DeadCase
 ) -> None:
     case_runs = record_runs(evidence, dead_unit_runs, case)
-    if (
-        case is TANH_PAST
-        and dead_for_good(dead_unit_runs.by_case[RELU.name])
-        and dead_for_good(dead_unit_runs.by_case[TANH_EXACT.name])
-    ):
-        # Both sides measured: the exact dead zone here, the threshold in this case's runs.
-        evidence.condition(
-            f"{exact_side(dead_unit_runs)} over {dead_unit_runs.plan.steps} steps; tanh units "
-            f"past abs(t) > {DEAD_THRESHOLD:g} for every input (least abs(tanh) "
-            f"{min(r.least_saturation_start for r in case_runs):.4g}) got up to "
-            f"{max(r.grad_ratio for r in case_runs):.2g} of a live unit's gradient, moved by up "
-            f"to {max(r.weight_change for r in case_runs):.2g}, and "
-            f"{min(r.still_dead for r in case_runs)} of {len(DEAD)} at least stayed dead"
+    if case is TANH_PAST:
+        for near_zero in NEAR_ZERO_READINGS:
+            evidence.sensitivity(
+                "'near-zero': fraction of a live unit's gradient and of the weight spread",
+                near_zero,
+                dead_criteria(case, case_runs, near_zero),
+            )
+    for criterion in dead_criteria(case, case_runs, NEAR_ZERO):
+        evidence.check(
+            criterion.name,
+            criterion.measured,
+            bound=criterion.bound,  # type: ignore[arg-type]
+            comparison=criterion.comparison,
+            document=criterion.quote,
+            unit=criterion.unit,
+            reading=Reading(criterion.reading or "stated", criterion.how),
         )
-    # The claim's words in order, every seed: stays dead, zero gradient, never moves.
-    evidence.check(
-        "dead units still dead for every training input after training",
-        [run.still_dead for run in case_runs],
-        comparison="==",
-        bound=len(DEAD),
-        document=DOCUMENT,
-        unit="units",
-    )
-    evidence.check(
-        "largest gradient norm on the dead units' incoming weights, any step",
-        [run.dead_grad_max for run in case_runs],
-        comparison="==",
-        bound=0.0,
-        document=DOCUMENT,
-    )
-    evidence.check(
-        "largest change of a dead unit's incoming weight or bias",
-        [run.weight_change for run in case_runs],
-        comparison="==",
-        bound=0.0,
-        document=DOCUMENT,
-    )
 
 
 @pytest.mark.claim("lecture.dead-neuron-never-recovers")
@@ -291,6 +337,7 @@ def test_leaky_relu_and_elu_pass_dead_units_a_gradient(
         comparison=">",
         bound=0.0,
         document=MITIGATE,
+        reading=interpreted("mitigate: the units negative for every input still learn"),
     )
     evidence.check(
         "largest change of a negative unit's incoming weight or bias",
@@ -298,4 +345,5 @@ def test_leaky_relu_and_elu_pass_dead_units_a_gradient(
         comparison=">",
         bound=0.0,
         document=MITIGATE,
+        reading=interpreted("mitigate: the units negative for every input still learn"),
     )

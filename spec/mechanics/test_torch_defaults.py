@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -15,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from initspec.claims import CLAIMS
+from initspec.evidence import every, interpreted, stated
+from initspec.judge import judge
 from initspec.norms import BatchNorm1d
 from initspec.pytest_plugin import Evidence
 
@@ -26,7 +28,6 @@ LINEAR_DEFAULT = (
     "defaults that sample weights from uniform distributions scaled by 1/sqrt(fan_in) (or "
     "variants) and initialize biases to zero if enabled."
 )
-BN_DEFAULTS = CLAIMS["lecture.torch-bn-defaults"]
 # A draw of n values from the distribution under test exceeds a Kolmogorov-Smirnov distance
 # of 3 / sqrt(n) with probability below 1e-7 (Kolmogorov's limit law): beyond it, the values
 # are not from that distribution.
@@ -39,6 +40,25 @@ REACHES_THE_BOUND = 0.999
 VARIANCE_TOLERANCE = 0.01
 WEIGHT_SEEDS = range(5)
 FAN_INS = [1, 10, 256, 1024]
+LINEAR_ZERO_BIAS = "initialize biases to zero if enabled"
+LINEAR_WEIGHTS = interpreted(
+    "scaled by 1/sqrt(fan_in) read as uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)]"
+)
+# The modules the lecture's sentence names: linear and convolutional (fan_in 64 each).
+MODULES: dict[str, Callable[[], nn.Module]] = {
+    "nn.Linear": lambda: nn.Linear(64, 4096),
+    "nn.Conv1d": lambda: nn.Conv1d(16, 4096, kernel_size=4),
+    "nn.Conv2d": lambda: nn.Conv2d(4, 4096, kernel_size=4),
+}
+
+
+def zero_bias_fraction(make: Callable[[], nn.Module], seed: int) -> float:
+    """The fraction of a freshly built module's bias entries that are exactly zero."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        bias = make().bias
+    assert isinstance(bias, torch.Tensor), "expected a module with a bias"
+    return bias.detach().eq(0).double().mean().item()
 
 
 def seeded_linear(fan_in: int, fan_out: int, seed: int) -> nn.Linear:
@@ -76,6 +96,7 @@ def test_linear_weights_lie_within_one_over_sqrt_fan_in(
         comparison="<=",
         bound=1.0,
         document=LINEAR_DEFAULT,
+        reading=LINEAR_WEIGHTS,
     )
 
 
@@ -105,6 +126,7 @@ def test_linear_weights_are_uniform_on_the_whole_interval(
         comparison="in",
         bound=[1 - 1e-12, 1 + 1e-12],
         document=LINEAR_DEFAULT,
+        reading=LINEAR_WEIGHTS,
     )
     # Each seed is an independent draw of the default init: every one must look uniform.
     evidence.check(
@@ -113,6 +135,7 @@ def test_linear_weights_are_uniform_on_the_whole_interval(
         comparison="<=",
         bound=ks_bound(fan_in * fan_out),
         document=LINEAR_DEFAULT,
+        reading=LINEAR_WEIGHTS,
     )
     evidence.check(
         "largest abs(W) over 1/sqrt(fan_in) (the draws reach the bound)",
@@ -120,6 +143,7 @@ def test_linear_weights_are_uniform_on_the_whole_interval(
         comparison="in",
         bound=[REACHES_THE_BOUND, 1.0],
         document=LINEAR_DEFAULT,
+        reading=LINEAR_WEIGHTS,
     )
     evidence.check(
         "Var(W) over the uniform's 1 / (3 fan_in)",
@@ -127,6 +151,7 @@ def test_linear_weights_are_uniform_on_the_whole_interval(
         comparison="in",
         bound=[1 - VARIANCE_TOLERANCE, 1 + VARIANCE_TOLERANCE],
         document=LINEAR_DEFAULT,
+        reading=LINEAR_WEIGHTS,
     )
 
 
@@ -144,6 +169,7 @@ def test_linear_weights_are_kaiming_uniform_with_a_sqrt5(
         comparison="==",
         bound=True,
         document=LINEAR_DEFAULT,
+        reading=LINEAR_WEIGHTS,
     )
 
 
@@ -157,70 +183,65 @@ def test_linear_biases_are_zero(evidence: Evidence, seed_base: int) -> None:
         one_over_sqrt_fan_in=[1 / math.sqrt(n) for n in FAN_INS],
         bias_std=[b.std().item() for b in biases],
     )
+    # "linear and convolutional modules": the same words re-judged on the convolutions.
+    for name, module in MODULES.items():
+        evidence.sensitivity(
+            "module",
+            name,
+            [
+                judge(
+                    f"fraction of {name}'s biases that are exactly zero",
+                    zero_bias_fraction(module, seed_base),
+                    comparison="==",
+                    bound=1.0,
+                    rule=every(),
+                    document=LINEAR_ZERO_BIAS,
+                    reading=stated(),
+                )
+            ],
+        )
     # The document: every bias starts at zero.
     evidence.check(
         f"fraction of nn.Linear's biases that are exactly zero (4096 at each fan_in {FAN_INS})",
         torch.cat(biases).eq(0).double().mean().item(),
         comparison="==",
         bound=1.0,
-        document=LINEAR_DEFAULT,
+        document=LINEAR_ZERO_BIAS,
+        reading=stated(),
     )
 
 
-@pytest.mark.claim("lecture.torch-linear-default")
-@pytest.mark.parametrize("fan_in", FAN_INS)
-def test_linear_biases_are_uniform_within_one_over_sqrt_fan_in(
-    evidence: Evidence, seed_base: int, fan_in: int
-) -> None:
-    # What the installed PyTorch does instead of zero biases.
-    bias = seeded_linear(fan_in, 4096, seed_base).bias.detach()
-    bound = 1 / math.sqrt(fan_in)
-    evidence.record(bound=bound)
-    evidence.check(
-        "largest abs(bias) over 1/sqrt(fan_in)",
-        bias.abs().max().item() / bound,
-        comparison="<=",
-        bound=1.0,
-        document=LINEAR_DEFAULT,
-    )
-    evidence.check(
-        "KS distance of the biases from U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
-        ks_distance_from_uniform(bias, bound),
-        comparison="<=",
-        bound=ks_bound(bias.numel()),
-        document=LINEAR_DEFAULT,
-    )
-
-
-# The catalog's defaults; eps and momentum are the document's numbers (the registry's).
-BATCHNORM_DEFAULTS: dict[str, object] = {
-    "eps": BN_DEFAULTS.value("eps"),
-    "momentum": BN_DEFAULTS.value("momentum"),
-    "affine": True,
-    "track_running_stats": True,
-}
+# The arguments the lecture names; it gives no default values (PyTorch's are recorded).
+BATCHNORM_ARGUMENTS = ("eps", "momentum", "affine", "track_running_stats")
 BN_DOCUMENT = (
-    "BatchNorm modules expose useful arguments and defaults: epsilon (for numerical "
-    "stability). momentum (for running statistics updates). affine flag (whether to learn "
-    "gamma/beta). track_running_stats (whether to maintain running mean/variance)."
+    "BatchNorm modules expose useful arguments and defaults: ... epsilon (for numerical "
+    "stability). ... momentum (for running statistics updates). ... affine flag (whether to "
+    "learn gamma/beta). ... track_running_stats (whether to maintain running mean/variance)."
 )
+BN_READING = stated("the lecture names the arguments and says they have defaults; no values")
 
 
 @pytest.mark.claim("lecture.torch-bn-defaults")
-@pytest.mark.parametrize("argument", BATCHNORM_DEFAULTS)
-def test_torch_batchnorm1d_default(evidence: Evidence, argument: str) -> None:
-    documented = BATCHNORM_DEFAULTS[argument]
-    signature_default = inspect.signature(nn.BatchNorm1d).parameters[argument].default
-    instance_value = getattr(nn.BatchNorm1d(4), argument)
-    evidence.record(torch_version=torch.__version__, documented=documented)
-    for where, value in (("signature default", signature_default), ("instance", instance_value)):
-        evidence.check(
-            f"nn.BatchNorm1d's {argument} ({where}) equals the documented {documented}",
-            value == documented,
-            comparison="==",
-            bound=True,
-            document=BN_DOCUMENT,
-        )
+@pytest.mark.parametrize("argument", BATCHNORM_ARGUMENTS)
+def test_torch_batchnorm1d_exposes_the_argument_with_a_default(
+    evidence: Evidence, argument: str
+) -> None:
+    parameter = inspect.signature(nn.BatchNorm1d).parameters.get(argument)
+    default = None if parameter is None else parameter.default
+    evidence.record(
+        torch_version=torch.__version__,
+        signature_default=repr(default),
+        instance_value=repr(getattr(nn.BatchNorm1d(4), argument, None)),
+        initspec_value=repr(getattr(BatchNorm1d(4), argument, None)),
+    )
+    evidence.check(
+        f"nn.BatchNorm1d takes {argument} with a default",
+        parameter is not None and default is not inspect.Parameter.empty,
+        comparison="==",
+        bound=True,
+        document=BN_DOCUMENT,
+        reading=BN_READING,
+    )
 
 
 @pytest.mark.claim("lecture.torch-bn-defaults")
@@ -232,25 +253,14 @@ def test_affine_and_tracking_mean_gamma_beta_and_running_buffers(evidence: Evide
         bn.weight is not None and bn.bias is not None and bare.weight is None,
         comparison="==",
         bound=True,
-        document=BN_DOCUMENT,
+        document="affine flag (whether to learn gamma/beta)",
+        reading=stated(),
     )
     evidence.check(
         "track_running_stats=True (the default) keeps running statistics; False keeps none",
         bn.running_mean is not None and bn.running_var is not None and bare.running_mean is None,
         comparison="==",
         bound=True,
-        document=BN_DOCUMENT,
-    )
-
-
-@pytest.mark.claim("lecture.torch-bn-defaults")
-def test_initspec_batchnorm_defaults_match_torchs(evidence: Evidence) -> None:
-    ours, theirs = BatchNorm1d(4), nn.BatchNorm1d(4)
-    evidence.record(initspec=[ours.eps, ours.momentum], torch=[theirs.eps, theirs.momentum])
-    evidence.check(
-        "initspec's BatchNorm1d eps and momentum equal torch's",
-        (ours.eps, ours.momentum) == (theirs.eps, theirs.momentum),
-        comparison="==",
-        bound=True,
-        document=BN_DOCUMENT,
+        document="track_running_stats (whether to maintain running mean/variance)",
+        reading=stated(),
     )

@@ -130,6 +130,20 @@ LECTURE = Source(
     setup="the same kind of character-level MLP, 27 tokens (26 letters and '.').",
     lab="makemore",
 )
+THEORY = Source(
+    key="theory",
+    title=(
+        "Mean-field theory of signal propagation (Poole et al. 2016; Schoenholz et al. 2017; "
+        "Pennington et al. 2017; Hayou et al. 2019)"
+    ),
+    document=None,  # the papers are not among the course documents; claims quote them
+    setup=(
+        "random fully connected networks at init, W ~ N(0, sigma_w2 / width), b ~ N(0, "
+        "sigma_b2), against initspec.theory (infinite width): width 512, 20 layers, batch 64, "
+        "pre-activations started at q* (initspec.experiments.propagation); the trainable depth "
+        "on the post's tanh MLP (hidden 100, no bias, plain SGD lr 0.075, batch 32)."
+    ),
+)
 
 # The post's three gain figures (0.5, 5/3, 3.0, no BatchNorm) come with no code: when it reads
 # them (at init, or after its loop) and how it trains the model are left open.
@@ -906,7 +920,22 @@ _CLAIMS: tuple[Claim, ...] = (
     Claim(
         "lecture.dead-neuron-never-recovers",
         LECTURE,
-        "A unit saturated (tanh) or negative (ReLU) for every input gets zero gradient and stays dead; leaky ReLU and ELU mitigate.",
+        'A neuron saturated for all inputs ("always tanh ≈ ±1 or ReLU ≤ 0") receives zero gradient and becomes permanently dead (tanh: "near-zero derivatives"); leaky ReLU and ELU mitigate.',
+        assumptions=(
+            Assumption(
+                "'near-zero' for tanh ≈ ±1",
+                "a dead unit's gradient under 1 % of a live unit's, its weights moving under 1 % "
+                "of their initial spread; exactly zero where the dead zone is exact",
+                "the lecture calls tanh's tails 'near-zero derivatives' and names no tolerance",
+                ("0.1 %", "1 %", "10 %"),
+            ),
+            Assumption(
+                "network and training",
+                "a 3-layer MLP of width 64 on the toy task, SGD momentum 0.9, lr 1e-2, 300 steps "
+                "(3000 in the document tier); 8 units killed by their bias",
+                "the lecture describes dead units in words; any trained network shows them",
+            ),
+        ),
     ),
     Claim(
         "lecture.shrink-preactivations",
@@ -923,8 +952,15 @@ _CLAIMS: tuple[Claim, ...] = (
     Claim(
         "lecture.gains",
         LECTURE,
-        "Gains by nonlinearity: ReLU √2, tanh 5/3, linear 1 (as in torch.nn.init.calculate_gain).",
-        numbers=MappingProxyType({"relu": 2**0.5, "tanh": 5 / 3, "linear": 1.0}),
+        "Different nonlinearities require different multiplicative gains; PyTorch initializers accept a gain tied to the nonlinearity (e.g., gain=√2 for ReLU).",
+        numbers=MappingProxyType({"relu": 2**0.5}),
+        assumptions=(
+            Assumption(
+                "PyTorch",
+                "the installed torch 2.13.0 (calculate_gain)",
+                "the lecture names no version; the pinned one",
+            ),
+        ),
     ),
     Claim(
         "lecture.mitigations",
@@ -966,13 +1002,32 @@ _CLAIMS: tuple[Claim, ...] = (
     Claim(
         "lecture.torch-linear-default",
         LECTURE,
-        'PyTorch\'s Linear draws weights uniformly scaled by 1/√fan_in and "initialize[s] biases to zero".',
+        'PyTorch\'s linear and convolutional modules "sample weights from uniform distributions scaled by 1/sqrt(fan_in) (or variants) and initialize biases to zero if enabled".',
+        assumptions=(
+            Assumption(
+                "module",
+                "nn.Linear",
+                "the lecture names linear and convolutional modules",
+                ("nn.Linear", "nn.Conv1d", "nn.Conv2d"),
+            ),
+            Assumption(
+                "PyTorch",
+                "the installed torch 2.13.0",
+                "the lecture names no version; the pinned one",
+            ),
+        ),
     ),
     Claim(
         "lecture.torch-bn-defaults",
         LECTURE,
-        "PyTorch's BatchNorm1d defaults: eps 1e-5, momentum 0.1, affine True, track_running_stats True.",
-        numbers=MappingProxyType({"eps": 1e-5, "momentum": 0.1}),
+        "PyTorch's BatchNorm modules expose arguments with defaults: epsilon, momentum, an affine flag (whether to learn gamma/beta) and track_running_stats (whether to maintain running mean/variance).",
+        assumptions=(
+            Assumption(
+                "PyTorch",
+                "the installed torch 2.13.0, nn.BatchNorm1d",
+                "the lecture names no version and no BatchNorm variant; the pinned one",
+            ),
+        ),
     ),
     Claim(
         "lecture.diagnostics",
@@ -987,12 +1042,45 @@ _CLAIMS: tuple[Claim, ...] = (
     Claim(
         "lecture.sampling",
         LECTURE,
-        "Autoregressive sampling stops at the end token, and after training yields name-like strings.",
+        "Sampling is autoregressive: softmax over the logits, sample a token, append it to the context and repeat until a termination token is produced (under no_grad).",
+        assumptions=(
+            Assumption(
+                "model",
+                "the character MLP with the hidden fix, trained (3,000 steps in the quick tier, "
+                "200,000 in the document tier)",
+                "the lecture samples from its trained MLP",
+            ),
+        ),
     ),
 )
 
-CLAIMS: dict[str, Claim] = {claim.id: claim for claim in _CLAIMS}
-SOURCES: tuple[Source, ...] = (LAB01, LAB03, LAB02, BLOG, LECTURE)
+# Claims of the mean-field theory itself (not in the course catalog): initspec.theory's
+# predictions judged against finite-width measurement under the same rules.
+_THEORY_CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        "theory.tanh-critical-line",
+        THEORY,
+        "For tanh, the per-layer gradient std ratio crosses 1 where chi1 = sigma_w2 E[phi'(sqrt(q*) z)^2] = 1: at sigma_w2 = 1.761 for sigma_b2 = 0.05 and 2.505 for sigma_b2 = 0.3 (Schoenholz et al. 2017).",
+        numbers=MappingProxyType({"sigma_b2_low": 0.05, "sigma_b2_high": 0.3}),
+    ),
+    Claim(
+        "theory.relu-edge-of-chaos",
+        THEORY,
+        "For ReLU the edge of chaos is the single point sigma_w2 = 2, sigma_b2 = 0: there the gradient std is kept layer to layer and q is a fixed point; a bias makes q grow without bound (Hayou et al. 2019).",
+        numbers=MappingProxyType({"sigma_w2": 2.0, "sigma_b2": 0.0}),
+    ),
+    Claim(
+        "theory.trainable-depth",
+        THEORY,
+        "The depth to which a network trains grows with the correlation depth scale xi_c (Schoenholz et al. 2017: about 6 xi_c).",
+        numbers=MappingProxyType({"xi_c_multiple": 6.0}),
+    ),
+)
+
+CLAIMS: dict[str, Claim] = {claim.id: claim for claim in (*_CLAIMS, *_THEORY_CLAIMS)}
+SOURCES: tuple[Source, ...] = (LAB01, LAB03, LAB02, BLOG, LECTURE, THEORY)
+# The course catalog's claims (shared/claims.md), in its order; the theory's are the registry's own.
+CATALOG_CLAIMS: tuple[str, ...] = tuple(claim.id for claim in _CLAIMS)
 
 
 def get_claim(claim_id: str) -> Claim:
