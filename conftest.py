@@ -11,7 +11,12 @@ from hypothesis import settings
 
 from initspec.threads import single_thread
 
-pytest_plugins = ["initspec.pytest_plugin", "initspec.pytest_progress", "initspec.pytest_cluster"]
+pytest_plugins = [
+    "initspec.pytest_plugin",
+    "initspec.pytest_progress",
+    "initspec.pytest_cluster",
+    "initspec.snapshots.plugin",  # the snapshot review page: cleared at the start, named at the end
+]
 
 # Derandomized so that the same commit gives the same examples (and verdicts) every run.
 settings.register_profile("initspec", derandomize=True, deadline=None, max_examples=50)
@@ -25,13 +30,14 @@ def one_torch_thread() -> Iterator[None]:
     with single_thread():
         yield
 
+
 # The spec's directories, the one whose training costs most first (quick tier, 2-core machine:
 # lab 03's setups 2 min 13 s, lab 02's norm runs and sweeps 2 min 15 s, lab 01's 1 min 13 s,
 # makemore's about 1 min). Under pytest-xdist each spec directory is one unit of work, run
 # whole by one worker, so that no worker waits for a training setup another is computing; the
 # harness tests (tests/) go a module at a time to whichever worker is free and fill the end of
 # the run (a module whole, so that its fixtures are computed once).
-SCHEDULE = ("lab03", "lab02", "lab01", "makemore", "mechanics", "tests")
+SCHEDULE = ("lab03", "lab02", "lab01", "makemore", "mechanics", "theory", "tests")
 BY_MODULE = {"tests"}
 
 

@@ -133,3 +133,19 @@ def test_a_new_run_shows_only_its_own_changes(
     assert "1 changed beyond tolerance" in text and "test_figure" not in text, text
     runs = list((suite.path / review.REVIEW_DIRECTORY / "runs").iterdir())
     assert len(runs) == 1, f"expected only this run's entries, found {runs}"
+
+
+def test_the_plugin_clears_the_last_page_and_names_this_runs(
+    suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugin = ("-p", "initspec.snapshots.plugin")
+    page = suite.path / review.REVIEW_DIRECTORY / review.PAGE
+    results(suite.path / "results.json", last_loss=0.3)
+    failed = run(suite, monkeypatch, *plugin)
+    failed.assert_outcomes(passed=1, failed=1)
+    assert f"snapshots beyond tolerance, old | new | diff: {page}" in failed.stdout.str()
+    results(suite.path / "results.json")
+    passed = run(suite, monkeypatch, *plugin)
+    passed.assert_outcomes(passed=2)
+    assert not page.exists(), "the last run's page outlived a run without changes"
+    assert "snapshot review" not in passed.stdout.str()

@@ -8,8 +8,9 @@ and allowed difference), each as one entry (``runs/<run>/<name>.json``). After e
 ``index.html`` is rewritten from all the entries of this run: one row per snapshot, old | new |
 diff side by side, the measured difference against the tolerance. A pytest run is one run (its
 xdist workers share ``PYTEST_XDIST_TESTRUNUID``); the first mismatch of a new run removes the
-entries of earlier ones, so the page shows this run's changes only (a run without a mismatch
-leaves the last page; the page says when it was written).
+entries of earlier ones, so the page shows this run's changes only; and where the session loads
+:mod:`initspec.snapshots.plugin` (the root ``conftest.py`` does), a run starts without the
+last run's page and its terminal summary names its own.
 """
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ def review_root(snapshot_location: str | Path) -> Path:
             return parent / REVIEW_DIRECTORY
     snapshots = next((p for p in location.parents if p.name == "__snapshots__"), location.parent)
     return snapshots.parent / REVIEW_DIRECTORY
+
+
+def project_review_root(project: Path) -> Path:
+    """``INITSPEC_SNAPSHOT_REVIEW``, else ``<project>/.snapshot-review``."""
+    if os.environ.get(ENVIRONMENT):
+        return Path(os.environ[ENVIRONMENT]).resolve()
+    return Path(project).resolve() / REVIEW_DIRECTORY
+
+
+def clear(root: Path) -> None:
+    """Remove the page and every run's entries under ``root`` (nothing else there)."""
+    (root / PAGE).unlink(missing_ok=True)
+    shutil.rmtree(root / "runs", ignore_errors=True)
 
 
 def run_id() -> str:
