@@ -162,3 +162,13 @@ def test_a_test_the_latest_run_did_not_run_is_marked_and_no_card_says_earlier_ru
     assert f"- `spec/s/test_b.py::test_b`: holds (kept from an earlier run, {FIRST})" in text
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "earlier run)" not in html.replace(f"kept from an earlier run, {FIRST})", "")
+
+
+def test_an_inconclusive_card_states_its_finding_once(reports: Path) -> None:
+    naive = page(reports, NAIVE)
+    assert "Undecided: first loss: mean 3.3" in naive
+    assert "inconclusive: first loss: undecided" not in naive, "the plugin's note restates it"
+    html = (reports / "index.html").read_text(encoding="utf-8")
+    card = html[html.index(f'id="{NAIVE}"') :]
+    card = card[: card.index("</article>")]
+    assert card.count("first loss: mean 3.3") == 1 and "inconclusive: first loss" not in card

@@ -163,6 +163,7 @@ class ClaimView:
     sensitivity: list[SensitivityRow] = field(default_factory=list)
     sensitivity_figure: str | None = None
     tests: list[TestLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the notes the finding does not restate
 
     @property
     def id(self) -> str:
@@ -260,6 +261,13 @@ def test_lines(entry: ClaimEntry) -> list[TestLine]:
     return [TestLine(t.test, t.verdict, kept.get(t.test, "")) for t in entry.tests]
 
 
+def notes_shown(entry: ClaimEntry) -> list[str]:
+    """The entry's notes, less an undecided claim's "inconclusive: ..." note: the plugin writes
+    it from the undecided criterion, which the finding already states with its numbers."""
+    undecided = any(c.get("outcome") == "undecided" for c in entry.criteria)
+    return [n for n in entry.notes if not (undecided and n.startswith("inconclusive: "))]
+
+
 def claim_view(
     entry: ClaimEntry,
     reports_dir: Path,
@@ -299,4 +307,5 @@ def claim_view(
         sensitivity=[sensitivity_row(r) for r in entry.sensitivity if isinstance(r, Mapping)],
         sensitivity_figure=sensitivity_figure,
         tests=test_lines(entry),
+        notes=notes_shown(entry),
     )
