@@ -48,17 +48,16 @@ def _criteria_table(view: ClaimView) -> list[str]:
 
 
 def _readings(view: ClaimView) -> list[str]:
-    """What each bound reads in the document: the quotation, then how it is read."""
+    """What each bound reads in the document: the criteria that read it, the quotation, then
+    how it is read (once for the criteria that read the same words the same way)."""
     lines: list[str] = []
-    for number, row in enumerate(view.criteria, start=1):
-        if not (row.quote or row.reading):
-            continue
-        lines += ["", f"{number}\\. {escape(row.name)}"]
-        if row.quote:
-            lines += ["", quotation(row.quote)]
-        if row.reading:
-            how = f": {escape(row.how)}" if row.how else ""
-            lines += ["", f"Reading: *{escape(row.reading)}*{how}"]
+    for group in view.readings:
+        lines += ["", "- " + "; ".join(f"*{escape(name)}*" for name in group.names)]
+        if group.quote:
+            lines += ["", f"  {quotation(group.quote)}"]
+        if group.reading:
+            how = f": {escape(group.how)}" if group.how else ""
+            lines += ["", f"  Reading: *{escape(group.reading)}*{how}"]
     return ["", "### What each bound reads in the document", *lines] if lines else []
 
 

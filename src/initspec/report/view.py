@@ -97,6 +97,17 @@ class CriterionRow:
 
 
 @dataclass(frozen=True)
+class ReadingGroup:
+    """The criteria that read the same words of the document the same way: their names, the
+    quotation, the reading kind and how (shown once for all of them)."""
+
+    names: list[str]
+    quote: str
+    reading: str
+    how: str
+
+
+@dataclass(frozen=True)
 class AssumptionRow:
     """A setup choice the claim's documents leave open, and the value the suite uses."""
 
@@ -164,6 +175,7 @@ class ClaimView:
     sensitivity_figure: str | None = None
     tests: list[TestLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the notes the finding does not restate
+    readings: list[ReadingGroup] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -261,6 +273,16 @@ def test_lines(entry: ClaimEntry) -> list[TestLine]:
     return [TestLine(t.test, t.verdict, kept.get(t.test, "")) for t in entry.tests]
 
 
+def reading_groups(rows: list[CriterionRow]) -> list[ReadingGroup]:
+    """The criteria grouped by what they read in the document and how, in the order each
+    reading first appears; criteria that record neither are left out."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for row in rows:
+        if row.quote or row.reading:
+            groups.setdefault((row.quote, row.reading, row.how), []).append(row.name)
+    return [ReadingGroup(names, *key) for key, names in groups.items()]
+
+
 def notes_shown(entry: ClaimEntry) -> list[str]:
     """The entry's notes, less an undecided claim's "inconclusive: ..." note: the plugin writes
     it from the undecided criterion, which the finding already states with its numbers."""
@@ -281,13 +303,14 @@ def claim_view(
     if entry.lab_directory:
         lab = link(entry.lab_directory + "/", entry.lab_directory + "/", reports_dir)
     change = change_text(entry)
+    rows = [criterion_row(c) for c in entry.criteria]
     return ClaimView(
         entry=entry,
         meaning=VERDICT_MEANING.get(entry.verdict, ""),
         finding=finding(entry, limit=None),
         finding_short=finding(entry),
         why=why(entry),
-        criteria=[criterion_row(c) for c in entry.criteria],
+        criteria=rows,
         figure=figure,
         artifacts=[link(a, PurePosixPath(a).name, reports_dir) for a in entry.artifacts],
         lab=lab,
@@ -308,4 +331,5 @@ def claim_view(
         sensitivity_figure=sensitivity_figure,
         tests=test_lines(entry),
         notes=notes_shown(entry),
+        readings=reading_groups(rows),
     )
