@@ -199,3 +199,4 @@ def test_a_k_subset_run_through_the_plugin_keeps_the_refuted_verdict(
     assert {c["name"] for c in entry["criteria"]} == {"variance", "variance / 1/3"}
     fresh = {r["test"].split("::")[-1]: r["fresh"] for r in entry["results"]["quick"]["tests"]}
     assert fresh == {"test_uniform_variance_holds": True, "test_uniform_refuting": False}
+    assert document["machine"]["torch"] and document["machine"]["cpu"], document.get("machine")

@@ -1,13 +1,13 @@
 """Verdicts a run could not write into the report, kept until a later run writes them.
 
-When claims.json cannot be written (its lock held too long, a full disk, a file in the way),
-the run's outcomes go to ``.claims.pending-<UTC time>-<pid>-<hex>.json`` in the reports
-directory (hidden, and ignored by git), or, where that directory cannot be written either, to
+When claims.json cannot be written (its lock held too long, a full disk, a file in the way), the
+run's outcomes go to ``.claims.pending-<UTC time>-<pid>-<hex>.json`` in the reports directory
+(hidden, and ignored by git), or, where that directory cannot be written either, to
 ``$XDG_CACHE_HOME/initspec/pending/<hash of the reports directory's path>/`` (``~/.cache`` by
-default). The next run that writes the report merges every waiting file, oldest first, before
-its own outcomes (each keeps its own time and commit), and removes them once claims.json is
-written. A waiting file that cannot be read is renamed ``<name>.corrupt`` and named in the
-warning; it is never merged.
+default, the temporary directory where there is no home). The next run that writes the report
+merges every waiting file, oldest first, before its own outcomes (each keeps its own time and
+commit), and removes them once claims.json is written. A waiting file that cannot be read is
+renamed ``<name>.corrupt`` and named in the warning; it is never merged.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import secrets
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,9 @@ SUFFIX = ".json"
 
 def fallback_dir(reports_dir: Path) -> Path:
     """Where a run's outcomes wait when ``reports_dir`` cannot be written."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    home = os.path.expanduser("~")
+    default = os.path.join(home, ".cache") if home != "~" else tempfile.gettempdir()
+    cache = os.environ.get("XDG_CACHE_HOME") or default
     key = hashlib.sha256(str(Path(reports_dir).resolve()).encode("utf-8")).hexdigest()[:16]
     return Path(cache) / "initspec" / "pending" / key
 
