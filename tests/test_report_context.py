@@ -33,7 +33,7 @@ from initspec.outcome import TestOutcome as Outcome
 from initspec.report import render_report, write_report
 from initspec.report.entry import ClaimEntry
 from initspec.report.sensitivity import sensitivity_summary
-from initspec.report.words import finding
+from initspec.report.words import finding, steps_text
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +73,10 @@ def test_results_of_both_tiers_are_side_by_side_and_no_change_of_verdict(reports
     assert f"[`{VARIANCE}`]" not in "".join(
         line for line in index.splitlines() if "inconclusive" in line and line.startswith("- ")
     ), "a quick-tier result is not listed as a change"
+    row = next(line for line in index.splitlines() if line.startswith(f"| `{VARIANCE}`"))
+    assert (
+        "| document, 1000 of 1000 steps; beside it quick: inconclusive at 150 of 1000 steps |"
+    ) in shown(row), "the index row gives the other tier's result beside the verdict's"
     html = (reports / "index.html").read_text(encoding="utf-8")
     assert "quick: <b>inconclusive at 150 of 1000 steps</b>" in html
 
@@ -172,3 +176,9 @@ def test_an_inconclusive_card_states_its_finding_once(reports: Path) -> None:
     card = html[html.index(f'id="{NAIVE}"') :]
     card = card[: card.index("</article>")]
     assert card.count("first loss: mean 3.3") == 1 and "inconclusive: first loss" not in card
+
+
+def test_steps_never_read_more_than_the_document_says() -> None:
+    assert steps_text(150, 1000) == "150 of 1000 steps"
+    assert steps_text(1000, 100) == "1000 steps (the document says 100)", "not '1000 of 100'"
+    assert steps_text(40, None) == "40 steps" and steps_text(None, 100) == ""

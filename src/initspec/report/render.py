@@ -18,6 +18,7 @@ from initspec.outcome import VERDICTS
 from initspec.report.changes import change_reasons, change_text
 from initspec.report.entry import ClaimEntry, Report
 from initspec.report.markdown import cell, code, escape, escape_block
+from initspec.report.tiers import tier_results
 from initspec.report.view import INDEX_HTML, href, page_path
 from initspec.report.words import finding, short_commit, staleness, training_text
 
@@ -93,6 +94,14 @@ def source_heading(entry: ClaimEntry) -> str:
     return f"{escape(entry.source or 'unknown source')} ({document})"
 
 
+def training_cell(entry: ClaimEntry) -> str:
+    """The tier and steps behind the verdict, then any other tier's latest result beside it:
+    ``document, 1000 of 1000 steps; beside it quick: inconclusive at 150 of 1000 steps``."""
+    others = [r for r in tier_results(entry) if not r.of_record]
+    beside = "; ".join(f"{r.tier}: {r.text}" for r in others)
+    return cell(training_text(entry) + (f"; beside it {beside}" if beside else ""))
+
+
 def verdict_cell(entry: ClaimEntry, current_commit: str | None) -> str:
     mark = staleness(entry, current_commit)
     return f"**{entry.verdict}**" + (f" *({escape(mark)})*" if mark else "")
@@ -129,6 +138,6 @@ def render_index(report: Report) -> str:
             lines.append(
                 f"| {code(entry.id)}{star} | {cell(entry.statement)} | "
                 f"{verdict_cell(entry, report.current_commit)} | {cell(finding(entry))} | "
-                f"{cell(training_text(entry))} | [page]({href(page_path(entry.id))}) |"
+                f"{training_cell(entry)} | [page]({href(page_path(entry.id))}) |"
             )
     return "\n".join(lines) + "\n"
