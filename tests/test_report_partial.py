@@ -200,3 +200,13 @@ def test_a_k_subset_run_through_the_plugin_keeps_the_refuted_verdict(
     fresh = {r["test"].split("::")[-1]: r["fresh"] for r in entry["results"]["quick"]["tests"]}
     assert fresh == {"test_uniform_variance_holds": True, "test_uniform_refuting": False}
     assert document["machine"]["torch"] and document["machine"]["cpu"], document.get("machine")
+
+
+def test_the_summary_counts_a_quick_result_beside_a_document_verdict(tmp_path: Path) -> None:
+    from initspec.run_summary import claims_summary
+
+    document = merge([outcome(A, "holds", HOLDS_TEST, tier="document")], [], "t1", "c1")
+    quick = merge([outcome(A, "refuted", HOLDS_TEST)], document.claims, "t2", "c2")
+    lines = claims_summary(tmp_path, quick)
+    assert "0 measured in this run (and 1 in another tier only" in lines[0], lines
+    assert not any("verdict changed" in line for line in lines), lines

@@ -60,8 +60,14 @@ def claims_summary(reports_dir: Path, report: Report | None = None) -> list[str]
     counts = report.counts()
     fresh = sum(1 for entry in report.claims if entry.fresh)
     by_verdict = ", ".join(f"{counts[verdict]} {verdict}" for verdict in VERDICTS)
+    beside = sum(
+        1
+        for entry in report.claims
+        if not entry.fresh and any(r.get("fresh") for r in entry.results.values())
+    )
+    also = f" (and {beside} in another tier only, beside their verdict of record)" if beside else ""
     lines = [
-        f"{len(report.claims)} claims: {by_verdict}; {fresh} measured in this run",
+        f"{len(report.claims)} claims: {by_verdict}; {fresh} measured in this run{also}",
     ]
     changed = report.changes()
     if changed:
