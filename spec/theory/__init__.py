@@ -1,0 +1,1 @@
+"""Spec of the mean-field theory's own claims (theory.*): initspec.theory against measurement."""
