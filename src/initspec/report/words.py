@@ -205,10 +205,10 @@ def criterion_sentence(criterion: Mapping[str, Any], *, margin: bool = False) ->
     value = criterion.get("margin")
     if margin and isinstance(value, (int, float)) and not isinstance(value, bool):
         needs += f" (margin {num(float(value))})"
-    predicted = predicted_text(criterion)
+    predicted = criterion.get("predicted")  # the tolerance is the table's to give
     return (
         f"{criterion['name']}: {measured_text(criterion)}"
-        + (f", {predicted}," if predicted else "")
+        + (f" (predicted {num(predicted)})" if predicted is not None else "")
         + f" against the bound {bound_text(criterion)}; {held_text(criterion)}{needs}"
     )
 
