@@ -77,7 +77,7 @@ def test_recorded_text_is_shown_never_markup(reports: Path) -> None:
     for markup in ("<img", "<b>", "[link]", "*bold*", "_it_", "~~x~~", "`tick`", "| `", "&"):
         assert not unescaped(markup, text), f"{markup!r} must be escaped on the claim page"
     assert "\n# not" not in text and "\n- not" not in text, "no heading, no list item"
-    assert f"**Note** (recorded by the test): {HOSTILE}" in shown(page), "shown whole, as text"
+    assert f"**Note:** {HOSTILE}" in shown(page), "shown whole, as text"
     assert f"**Holds when:** # not a heading - not a list {HOSTILE}" in shown(page)
     assert "- ``spec/x/test_a.py::test_a[`b`|c]``: conditional" in page, "a node ID as code"
     assert f"- when: {WHEN} at commit ccccccc" in shown(page)

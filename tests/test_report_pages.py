@@ -89,7 +89,7 @@ def test_a_claims_page_says_everything_about_it(reports: Path) -> None:
     assert f"*{claim.source.title}* (`{claim.source.document}`)" in text
     assert "## Verdict: conditional" in text
     assert "**Holds when:** at 100 blocks, the document's own fallback" in text
-    assert "**Note** (recorded by the test): measured: minima" in text
+    assert "**Note:** measured: minima" in text
     assert (
         "| layer-1 gradient minimum | **not met** | 1.4e-4, 0.0011, 3.6e-5 | < 1e-7 | every seed "
         "| 0 of 3 | -1.88 |"

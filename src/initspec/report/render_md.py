@@ -153,7 +153,7 @@ def render_claim_page(view: ClaimView) -> str:
     for condition in entry.conditions:
         lines += ["", f"**Holds when:** {escape(condition)}"]
     for note in view.notes:
-        lines += ["", f"**Note** (recorded by the test): {escape(note)}"]
+        lines += ["", f"**Note:** {escape(note)}"]
 
     lines += ["", "## Criteria", ""]
     if view.criteria:
