@@ -594,6 +594,24 @@ def test_writes(evidence, case):
     result.assert_outcomes(passed=2)
     artifacts = load_report(pytester)["lab01.uniform-variance"]["artifacts"]
     assert len(artifacts) == 2 and all(Path(a).name == "figure.png" for a in artifacts)
+    assert all(a.startswith("artifacts/quick/") for a in artifacts), artifacts
+
+
+def test_without_a_report_the_figures_stay_out_of_reports(pytester: pytest.Pytester) -> None:
+    suite = """
+import pytest
+
+@pytest.mark.claim("lab01.uniform-variance")
+def test_writes(evidence):
+    path = evidence.artifact_dir / "figure.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("drawn")
+    evidence.artifact(path)
+    evidence.check_all("written", [path.exists()])
+"""
+    result = run_suite(pytester, *STRICT, "--no-claims-report", suite=suite)
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / "reports").exists(), "--no-claims-report wrote under reports/"
 
 
 def test_the_old_imports_still_work() -> None:

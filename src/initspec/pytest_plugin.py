@@ -42,7 +42,9 @@ import contextlib
 import dataclasses
 import datetime
 import json
+import os
 import re
+import tempfile
 from collections.abc import Generator
 from pathlib import Path
 
@@ -206,15 +208,34 @@ def seed_base(pytestconfig: pytest.Config) -> int:
     return current_seed_base(pytestconfig)
 
 
+def _artifacts_root(config: pytest.Config) -> Path:
+    """The reports directory; with ``--no-claims-report``, one in pytest's temporary directory,
+    so that a run that writes no report changes nothing under ``reports/``."""
+    if config.getoption("--no-claims-report"):
+        factory: pytest.TempPathFactory | None = getattr(config, "_tmp_path_factory", None)
+        if factory is not None:
+            return factory.getbasetemp() / "reports"
+        return Path(tempfile.gettempdir()) / f"initspec-reports-{os.getpid()}"
+    return reports_dir(config)
+
+
+def artifact_dir(config: pytest.Config, nodeid: str, tier: str) -> Path:
+    """Where a test's figures go: ``artifacts/<test>/`` for the document tier, and
+    ``artifacts/quick/<test>/`` for the quick tier, so that a quick run never draws over the
+    figures a document-tier verdict of record shows."""
+    base = _artifacts_root(config) / "artifacts"
+    return (base if tier == "document" else base / tier) / _safe_name(nodeid)
+
+
 @pytest.fixture
 def evidence(request: pytest.FixtureRequest) -> Evidence:
     """Judge this test's claim and record what it measured; see :class:`Evidence`."""
     item = request.node
-    root = reports_dir(request.config)
+    tier = current_tier(request.config)
     ev = Evidence(
-        root / "artifacts" / _safe_name(item.nodeid),
-        root,
-        tier=current_tier(request.config),
+        artifact_dir(request.config, item.nodeid, tier),
+        _artifacts_root(request.config),
+        tier=tier,
         seed_base=current_seed_base(request.config),
         documents=_source_documents(_claim_ids(item)),
         require_readings=bool(request.config.getini(REQUIRE_READINGS)),
