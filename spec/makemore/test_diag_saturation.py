@@ -25,7 +25,7 @@ from initspec.claims import CLAIMS
 from initspec.corpus import CharSplits, Vocabulary
 from initspec.diagnostics import DEAD_THRESHOLD, SATURATION_THRESHOLD, Diagnostics, dead_units
 from initspec.diagnostics_plots import plot_saturation_map
-from initspec.evidence import Evidence, every
+from initspec.evidence import Evidence, every, interpreted, stated
 from initspec.experiments.char_diagnostics import BATCH_SIZE, first_batch
 
 SEEDS = tuple(range(10))  # a forward and a backward pass each: cheap, so ten in every tier
@@ -149,6 +149,9 @@ def test_naive_init_saturates_many_hidden_units(
         bound=MAJORITY,
         rule=every(),
         document="a large majority of the output values of the first layer are close to -1 or 1",
+        reading=interpreted(
+            "a large majority: more than half at abs(h) > 0.99, the post's own map threshold"
+        ),
     )
     evidence.check(
         "mean share of the gradient passed where abs(h) > 0.99",
@@ -156,7 +159,9 @@ def test_naive_init_saturates_many_hidden_units(
         comparison="<=",
         bound=SATURATED_DERIVATIVE,
         rule=every(),
-        document="f'(x) = 1 - tanh^2(x) ≈ 0 ... No gradient flow, no learning",
+        document="Derivative: $$f'(x) = 1 - \\tanh^2(x) \\approx 0$$ ... Result: No gradient flow, "
+        "no learning",
+        reading=interpreted("≈ 0: where abs(h) > 0.99, 1 - h² <= 1 - 0.99², about 2 %"),
     )
 
 
@@ -225,11 +230,15 @@ def test_a_unit_saturated_for_the_whole_batch_passes_no_gradient(
         bound=limit,
         rule=every(),
         document="a neuron that outputs a constant value ... does not contribute to the learning",
+        reading=interpreted(
+            "no contribution: a saturated unit's weight gradient a small fraction of a live one's"
+        ),
     )
     evidence.check_all(
         "the diagnostics flag every unit made dead",
         [bool(row["all_made_dead_flagged"]) for row in per_seed],
         document="look for any dead neurons in the hidden layer",
+        reading=stated(),
     )
 
 
@@ -248,6 +257,7 @@ def test_tanh_local_derivative_is_one_minus_t_squared(evidence: Evidence) -> Non
         comparison="<",
         bound=1e-12,
         document="Local derivative of tanh is 1 − t^2",
+        reading=stated("exact, up to float64 rounding"),
     )
 
 
@@ -288,6 +298,7 @@ def test_naive_preactivations_spread_to_about_15_and_saturated_units_pass_little
         bound=[SPREAD / ABOUT, SPREAD * ABOUT],
         rule=every(),
         document="broad pre-activation ranges (e.g., ±15)",
+        reading=interpreted("about ±15: the 99 % range of abs(pre) within a factor 1.5 of 15"),
     )
     evidence.check(
         "share of outputs at abs(t) > 0.97",
@@ -296,6 +307,7 @@ def test_naive_preactivations_spread_to_about_15_and_saturated_units_pass_little
         bound=MAJORITY,
         rule=every(),
         document="post-activation mass at ±1, indicating severe saturation",
+        reading=interpreted("mass at ±1: more than half the outputs at abs(t) > 0.97 (both tails)"),
     )
     evidence.check(
         "mean share of the gradient passed where abs(t) > 0.99",
@@ -304,6 +316,7 @@ def test_naive_preactivations_spread_to_about_15_and_saturated_units_pass_little
         bound=SATURATED_DERIVATIVE,
         rule=every(),
         document="1 − t^2, which is near zero in the tails, so gradients are effectively killed",
+        reading=interpreted("near zero: where abs(t) > 0.99, 1 - t² <= 1 - 0.99²"),
     )
 
 
@@ -347,6 +360,7 @@ def test_shrinking_w1_and_b1_contracts_preactivations_and_removes_saturation(
         bound=[SHRUNK_SPREAD / ABOUT, SHRUNK_SPREAD * ABOUT],
         rule=every(),
         document="Multiply weight matrices and biases by a factor such as 0.1 ... (e.g., ±1.5)",
+        reading=interpreted("about ±1.5: the 99 % range of abs(pre) within a factor 1.5 of 1.5"),
     )
     evidence.check(
         "share at abs(t) > 0.97, shrunk / naive",
@@ -355,4 +369,7 @@ def test_shrinking_w1_and_b1_contracts_preactivations_and_removes_saturation(
         bound=MOST_REMOVED,
         rule=every(),
         document="controlling those initialization scales prevents widespread saturation",
+        reading=interpreted(
+            "removes most saturation: the share at abs(t) > 0.97 under half the naive one"
+        ),
     )

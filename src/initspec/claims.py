@@ -666,46 +666,135 @@ _CLAIMS: tuple[Claim, ...] = (
         "A uniform guess has loss −log(1/V) = log V (3.3673 for V = 29).",
         headline=True,
         numbers=MappingProxyType({"uniform_loss": 3.3673, "vocab_size": 29}),
+        assumptions=(
+            Assumption(
+                "targets",
+                "the first batch's real targets (V = 27), and every token of V = 29",
+                "the loss of zero logits is log V whatever the targets",
+            ),
+        ),
     ),
     Claim(
         "blog.naive-init-loss",
         BLOG,
-        'With N(0, 1) weights and biases everywhere, the first-batch loss is far above log V ("23.4").',
+        'With N(0, 1) weights and biases everywhere, the first-batch loss is "much higher than a random guess" ("23.4").',
         numbers=MappingProxyType({"first_loss": 23.4012}),
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "first batch",
+                "the first 32 windows the trainer draws, weight seed = batch seed, 10 seeds",
+                "the post prints the loss of its step 0 batch (32 windows) from one run",
+            ),
+            Assumption(
+                "'much higher than a random guess'",
+                "at least 3 log V on every seed",
+                "the post puts no number on it; its own 23.4 is 7 log 29",
+                ("2 log V", "3 log V", "5 log V"),
+            ),
+        ),
     ),
     Claim(
         "blog.output-scale-fix",
         BLOG,
         'Output weights × 0.1 and output bias 0 bring the first loss close to log V ("3.91").',
         numbers=MappingProxyType({"first_loss": 3.9139, "vocab_size": 29}),
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "first batch",
+                "the first 32 windows the trainer draws, weight seed = batch seed, 10 seeds",
+                "the post prints the loss of its step 0 batch (32 windows) from one run",
+            ),
+            Assumption(
+                "'close to random baseline'",
+                "our seeds' mean gap to log V within the one-run band around the post's own gap "
+                "(3.9139 against log 29, 16 %)",
+                "the post calls its one run's 3.91 close; one run is one draw",
+                ("one-run band", "the post's gap as a hard bound", "twice the post's gap"),
+            ),
+        ),
     ),
     Claim(
         "blog.hidden-scale-fix",
         BLOG,
         'Also W1 × 0.1 and b1 = 0 bring it closer still ("3.49").',
         numbers=MappingProxyType({"first_loss": 3.4889}),
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "first batch",
+                "the first 32 windows the trainer draws, weight seed = batch seed, 10 seeds",
+                "the post prints the loss of its step 0 batch (32 windows) from one run",
+            ),
+        ),
     ),
     Claim(
         "blog.tanh-saturation",
         BLOG,
         "With N(0, 1) W1 and b1, many hidden units sit at abs(h) > 0.99, where tanh's derivative 1 − h² ≈ 0.",
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "'a large majority ... close to -1 or 1'",
+                "more than half of the hidden outputs at abs(h) > 0.99 (the post's map threshold)",
+                "the post draws the map at 0.99 and puts no number on 'majority'",
+            ),
+        ),
     ),
     Claim(
         "blog.dead-neurons",
         BLOG,
         "A unit saturated for every example of a batch passes no gradient.",
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+        ),
     ),
     Claim(
         "blog.variance-growth",
         BLOG,
         'x ~ N(0,1) in 10 dims times W ~ N(0,1) of 10×200 gives std ≈ √10 ("3.17").',
         numbers=MappingProxyType({"rows": 1000, "fan_in": 10, "fan_out": 200, "std": 3.1721}),
+        assumptions=(
+            Assumption(
+                "matching one printed run",
+                "our seeds' mean within the one-run band around the post's 3.1721",
+                "the post prints one draw of 1000 x 10 inputs",
+            ),
+        ),
     ),
     Claim(
         "blog.fan-in-scaling",
         BLOG,
         "W scaled by 1/√fan_in keeps the output std ≈ 1.",
         numbers=MappingProxyType({"std": 1.0068}),
+        assumptions=(
+            Assumption(
+                "matching one printed run",
+                "our seeds' mean within the one-run band around the post's 1.0068",
+                "the post prints one draw",
+            ),
+        ),
     ),
     Claim(
         "blog.param-counts",
@@ -713,6 +802,13 @@ _CLAIMS: tuple[Claim, ...] = (
         "The first model has 12,719 parameters; the 5-layer BatchNorm model 47,719 (V = 29).",
         numbers=MappingProxyType(
             {"first_model": 12_719, "five_layer_batchnorm": 47_719, "vocab_size": 29}
+        ),
+        assumptions=(
+            Assumption(
+                "vocabulary",
+                "V = 29, the post's, for its printed counts",
+                "the counts depend on V; the post's bird names have 29 tokens",
+            ),
         ),
     ),
     Claim(
@@ -760,8 +856,8 @@ _CLAIMS: tuple[Claim, ...] = (
         BLOG,
         'Without BatchNorm, gain 0.5: "the activations are slowly condensing toward 0, while the gradients are expanding".',
         numbers=MappingProxyType({"gain": 0.5}),
-        assumptions=_GAIN_FIGURE_ASSUMPTIONS
-        + (
+        assumptions=(
+            *_GAIN_FIGURE_ASSUMPTIONS,
             Assumption(
                 "'condensing toward 0' and 'expanding'",
                 "last tanh layer's activation std under half the first's, gradient std over twice",
@@ -775,8 +871,8 @@ _CLAIMS: tuple[Claim, ...] = (
         BLOG,
         'Without BatchNorm, gain 3.0: "the layers are saturated (i.e., most of the activations are close to -1 or 1) and the gradients are close to 0".',
         numbers=MappingProxyType({"gain": 3.0}),
-        assumptions=_GAIN_FIGURE_ASSUMPTIONS
-        + (
+        assumptions=(
+            *_GAIN_FIGURE_ASSUMPTIONS,
             Assumption(
                 "'the gradients are close to 0'",
                 "every layer's gradient std under a tenth of the gain-5/3 model's",
@@ -796,8 +892,8 @@ _CLAIMS: tuple[Claim, ...] = (
         BLOG,
         'Without BatchNorm, gain 5/3: "the gradient distributions have very similar standard deviations".',
         numbers=MappingProxyType({"gain": 5 / 3}),
-        assumptions=_GAIN_FIGURE_ASSUMPTIONS
-        + (
+        assumptions=(
+            *_GAIN_FIGURE_ASSUMPTIONS,
             Assumption(
                 "'very similar standard deviations'",
                 "the largest layer's gradient std within twice the smallest's",
@@ -861,6 +957,18 @@ _CLAIMS: tuple[Claim, ...] = (
         numbers=MappingProxyType(
             {"first_model_steps": 200_000, "five_layer_steps": 1_000, "dev_loss_batchnorm": 1.4285}
         ),
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "learning-rate grid",
+                "a grid of learning rates around the post's 0.1, each run the post's steps",
+                "the post names no grid; 'allows higher learning rates' needs one",
+            ),
+        ),
     ),
     Claim(
         "blog.init-fixes-converge",
@@ -868,6 +976,18 @@ _CLAIMS: tuple[Claim, ...] = (
         "The fixed init converges faster and lower than the naive one.",
         # The post's loop: MAX_STEPS, and the learning rate drops to a tenth at step 100,000.
         numbers=MappingProxyType({"steps": 200_000, "lr_drop_step": 100_000}),
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "horizon",
+                "the quick tier's first steps of the post's schedule; 200,000 in the document tier",
+                "the post's own MAX_STEPS, too long for every change",
+            ),
+        ),
     ),
     Claim(
         "lecture.initial-loss",
@@ -875,27 +995,96 @@ _CLAIMS: tuple[Claim, ...] = (
         "At a near-uniform softmax the expected initial loss is −log(1/27) ≈ 3.29.",
         headline=True,
         numbers=MappingProxyType({"initial_loss": 3.29, "vocab_size": 27}),
+        assumptions=(
+            Assumption(
+                "first batch",
+                "the first 32 windows the trainer draws, weight seed = batch seed, 10 seeds",
+                "the post prints the loss of its step 0 batch (32 windows) from one run",
+            ),
+            Assumption(
+                "a near-uniform softmax",
+                "output weights x 0.01 and output bias 0 over the N(0, 1) hidden layer",
+                "the lecture's fix at its smallest quoted scale",
+            ),
+        ),
     ),
     Claim(
         "lecture.overconfident-logits",
         LECTURE,
         "Large, asymmetric initial logits make the softmax confidently wrong: a very high initial loss.",
+        assumptions=(
+            Assumption(
+                "first batch",
+                "the first 32 windows the trainer draws, weight seed = batch seed, 10 seeds",
+                "the post prints the loss of its step 0 batch (32 windows) from one run",
+            ),
+            Assumption(
+                "'confidently wrong'",
+                "the top token gets over half the probability on average, and is wrong for most "
+                "windows",
+                "the lecture puts no number on it",
+            ),
+        ),
     ),
     Claim(
         "lecture.output-init-fix",
         LECTURE,
         "Zero output bias and output weights × 0.01–0.1 give near-zero logits and an initial loss near log V.",
         numbers=MappingProxyType({"output_scale": (0.01, 0.1)}),
+        assumptions=(
+            Assumption(
+                "first batch",
+                "the first 32 windows the trainer draws, weight seed = batch seed, 10 seeds",
+                "the post prints the loss of its step 0 batch (32 windows) from one run",
+            ),
+            Assumption(
+                "hidden layer",
+                "N(0, 1) weights and biases, the lecture's at this point (its tanh fix comes later)",
+                "the lecture's order: the output layer is fixed first",
+                ("N(0, 1)", "W1 x 0.1, b1 = 0"),
+            ),
+            Assumption(
+                "'near zero' logits",
+                "logit std at most 0.5 nat",
+                "the lecture puts no number on it; within a factor e of uniform",
+                ("0.25", "0.5", "1.0"),
+            ),
+        ),
     ),
     Claim(
         "lecture.symmetry-breaking",
         LECTURE,
         "Keep output weights small but not zero: exactly-zero weights stall symmetry breaking.",
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "which weights are zero",
+                "the output weights, over a random hidden layer",
+                "the lecture's bullet is on the output layer's init",
+            ),
+            Assumption(
+                "'stall'",
+                "the zero-output run ends more than 0.05 nats of validation loss behind",
+                "the lecture puts no number on it",
+                ("0.01", "0.05", "0.1"),
+            ),
+        ),
     ),
     Claim(
         "lecture.hockey-stick",
         LECTURE,
         'With extreme initial logits the loss curve starts with a fast "hockey-stick" drop that only shrinks logits; with the fix it disappears.',
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+        ),
     ),
     Claim(
         "lecture.val-loss-improves",
@@ -910,12 +1099,31 @@ _CLAIMS: tuple[Claim, ...] = (
                 "lr_drop_step": 100_000,
             }
         ),
+        assumptions=(
+            Assumption(
+                "corpus",
+                "the lecture's names file (V = 27)",
+                "the post's bird names (V = 29) are not available",
+            ),
+            Assumption(
+                "matching one printed run",
+                "our seeds' mean within the one-run band around the lecture's 2.17 and 2.10",
+                "the lecture prints one run",
+            ),
+        ),
     ),
     Claim(
         "lecture.tanh-saturation-grad",
         LECTURE,
         "tanh's local derivative is 1 − t²: saturated units pass almost no gradient; pre-activations spread to about ±15, outputs pile at ±1.",
         numbers=MappingProxyType({"preactivation_range": 15.0}),
+        assumptions=(
+            Assumption(
+                "'about ±15'",
+                "the 99 % range of abs(pre-activation) within a factor 1.5 of 15",
+                "the lecture's 'e.g., ±15' is read off a histogram",
+            ),
+        ),
     ),
     Claim(
         "lecture.dead-neuron-never-recovers",
@@ -942,12 +1150,26 @@ _CLAIMS: tuple[Claim, ...] = (
         LECTURE,
         "W1 and b1 × ~0.1 contract pre-activations to about ±1.5 and remove most saturation.",
         numbers=MappingProxyType({"factor": 0.1, "preactivation_range": 1.5}),
+        assumptions=(
+            Assumption(
+                "'about ±1.5' and 'most saturation'",
+                "the 99 % range within a factor 1.5 of 1.5; the saturated share under half",
+                "the lecture's 'e.g., ±1.5' is read off a histogram",
+            ),
+        ),
     ),
     Claim(
         "lecture.variance-fan-in",
         LECTURE,
         "Output variance of a linear map grows with fan_in; 1/√fan_in keeps it; with ReLU, std √(2/fan_in) (Kaiming) keeps activation scale constant through depth.",
         headline=True,
+        assumptions=(
+            Assumption(
+                "'keeps'",
+                "the output variance within the seeds' standard errors of the input's",
+                "an exact expectation, measured on finite draws",
+            ),
+        ),
     ),
     Claim(
         "lecture.gains",
@@ -971,33 +1193,76 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.bn-standardises",
         LECTURE,
         "In training, BatchNorm gives each feature zero mean and unit variance over the batch, and gradients flow through it.",
+        assumptions=(
+            Assumption(
+                "batch",
+                "random batches of several sizes and scales (hypothesis)",
+                "the lecture states it for any mini-batch",
+            ),
+        ),
     ),
     Claim(
         "lecture.bn-gamma-beta",
         LECTURE,
         "γ = 1 and β = 0 at init, so BatchNorm starts as a unit Gaussian; training can reshape it.",
+        assumptions=(
+            Assumption(
+                "'training can reshape it'",
+                "gamma and beta move away from 1 and 0 in a short training run",
+                "the lecture says they can, in no particular run",
+            ),
+        ),
     ),
     Claim(
         "lecture.bn-running-stats",
         LECTURE,
         "Running mean and variance are updated by EMA outside the graph and used at eval, so single examples are normalised deterministically, close to a calibration pass over the training set.",
         numbers=MappingProxyType({"steps": 200_000, "lr_drop_step": 100_000}),
+        assumptions=(
+            Assumption(
+                "'close to a calibration pass'",
+                "the running statistics within a few calibrated standard deviations of a pass "
+                "over the training set",
+                "the lecture puts no number on it",
+            ),
+        ),
     ),
     Claim(
         "lecture.bn-eps",
         LECTURE,
         "ε in the denominator keeps the output finite when a feature's batch variance is ~0.",
+        assumptions=(
+            Assumption(
+                "'variance is extremely small'",
+                "a feature constant over the batch (variance exactly 0)",
+                "the extreme case of the lecture's words",
+            ),
+        ),
     ),
     Claim(
         "lecture.bn-bias-redundant",
         LECTURE,
         "A bias just before BatchNorm is cancelled by the mean subtraction and receives zero gradient.",
         headline=True,
+        assumptions=(
+            Assumption(
+                "layer",
+                "a Linear with bias before BatchNorm, initspec's and torch's",
+                "the lecture's 'layers immediately preceding a BatchNorm'",
+            ),
+        ),
     ),
     Claim(
         "lecture.bn-params-vs-buffers",
         LECTURE,
         "γ and β are parameters; the running statistics are buffers, not in parameters().",
+        assumptions=(
+            Assumption(
+                "PyTorch",
+                "the installed torch 2.13.0, nn.BatchNorm1d, and initspec's BatchNorm1d",
+                "the lecture names no version",
+            ),
+        ),
     ),
     Claim(
         "lecture.torch-linear-default",
@@ -1033,11 +1298,25 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.diagnostics",
         LECTURE,
         "Per-layer activation and gradient histograms, saturation %, grad:data and update:data ratios show where gradients vanish or explode.",
+        assumptions=(
+            Assumption(
+                "the diagnostic suite",
+                "initspec's Diagnostics, on the post's 5-layer models and on other nn.Modules",
+                "the lecture lists what a suite shows, not one implementation",
+            ),
+        ),
     ),
     Claim(
         "lecture.no-grad-eval",
         LECTURE,
         "Evaluation under no_grad builds no graph (less memory) and leaves gradients untouched.",
+        assumptions=(
+            Assumption(
+                "model",
+                "the lecture's character MLP, evaluated with and without no_grad",
+                "the lecture's evaluation code",
+            ),
+        ),
     ),
     Claim(
         "lecture.sampling",
