@@ -167,6 +167,8 @@ class Tracker:
 
 _current: Tracker | None = None  # the lab or training setup now training
 _session_sink: Sink | None = None  # where a training setup's lines go (pytest's terminal)
+_run_status: Callable[[], str] | None = None  # the whole run's setups and ETA, for those lines
+_setup_ended: Callable[[str], None] | None = None  # told each training setup that ends
 
 
 class RunProgress:
@@ -286,6 +288,21 @@ def lab_progress(
         _print(f"  diverged: {', '.join(tracker.diverged)}")
 
 
+def set_run_status(status: Callable[[], str] | None) -> Callable[[], str] | None:
+    """What a training setup's status and end lines add about the whole run (the setups done
+    of all, an ETA: :mod:`initspec.setup_count`); returns what they added before."""
+    global _run_status
+    previous, _run_status = _run_status, status
+    return previous
+
+
+def set_setup_ended(ended: Callable[[str], None] | None) -> Callable[[str], None] | None:
+    """Told the name of each training setup that ends; returns what was told before."""
+    global _setup_ended
+    previous, _setup_ended = _setup_ended, ended
+    return previous
+
+
 def set_session_sink(sink: Sink | None) -> Sink | None:
     """Where a training setup's lines go (None: nowhere); returns where they went before."""
     global _session_sink
@@ -311,17 +328,23 @@ def training_setup(name: str) -> Iterator[None]:
     def say(text: str) -> None:
         sink(f"initspec: {text}")
 
-    tracker = Tracker(name, say, quiet_runs=True, status_every=STATUS_EVERY_S)
+    def say_with_run(text: str) -> None:
+        run = _run_status
+        say(f"{text}; {run()}" if run is not None else text)
+
+    tracker = Tracker(name, say_with_run, quiet_runs=True, status_every=STATUS_EVERY_S)
     say(f"training setup {name} ...")
     _current = tracker
     ended = "stopped after"
     try:
         yield
         ended = "trained in"
+        if _setup_ended is not None:
+            _setup_ended(name)
     finally:
         _current = None
         diverged = f"; {len(tracker.diverged)} diverged" if tracker.diverged else ""
-        say(
+        say_with_run(
             f"{name}: {tracker.runs} runs, {tracker.done:,} steps {ended} "
             f"{duration(tracker.elapsed())}{diverged}"
         )

@@ -2,7 +2,9 @@
 
 A training fixture computes its setup through :func:`initspec.session_cache.computed_once`,
 which wraps it in :func:`initspec.progress.training_setup`: a line when the setup starts, a
-status line every 30 seconds (runs done, steps, rate) and a line when it ends. This plugin
+status line every 30 seconds (runs done, steps, rate) and a line when it ends; the status and
+end lines also give the whole run's training setups done of all and an ETA (counted at
+collection, :mod:`initspec.setup_count`). This plugin
 gives those lines a place: the terminal reporter, with pytest's output capture suspended for
 each line, so they show with and without ``-s``. A pytest-xdist worker has no terminal of its
 own (xdist does not forward its output), so a worker writes its lines to the standard error it
@@ -15,13 +17,16 @@ from __future__ import annotations
 import sys
 import threading
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from initspec.progress import Sink, set_session_sink
+from initspec.progress import Sink, set_run_status, set_session_sink, set_setup_ended
+from initspec.setup_count import SetupCount, count_setups
 
 _PREVIOUS = pytest.StashKey[Sink | None]()  # a session run inside another (pytester) restores it
+_PREVIOUS_RUN = pytest.StashKey[tuple[Any, Any]]()
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own configure has made the terminal reporter
@@ -48,6 +53,31 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_PREVIOUS] = set_session_sink(write)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Count the training setups the collected tests use; the setups' lines then say how many
+    of them have ended, and an ETA (:mod:`initspec.setup_count`)."""
+    config = session.config
+    if _PREVIOUS not in config.stash:  # nowhere to show it (-q)
+        return
+    fixturedefs = [
+        defs[-1]
+        for item in session.items
+        for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values()
+        if defs
+    ]
+    shared = None
+    if hasattr(config, "workerinput"):  # the workers share the session's temporary directory
+        factory: Any = getattr(config, "_tmp_path_factory", None)
+        if factory is not None:
+            shared = Path(factory.getbasetemp()).parent / "initspec-setups-ended"
+    count = SetupCount(count_setups(fixturedefs), shared)
+    config.stash[_PREVIOUS_RUN] = (set_run_status(count.status), set_setup_ended(count.ended))
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _PREVIOUS_RUN in config.stash:
+        status, ended = config.stash[_PREVIOUS_RUN]
+        set_run_status(status)
+        set_setup_ended(ended)
     if _PREVIOUS in config.stash:
         set_session_sink(config.stash[_PREVIOUS])
