@@ -36,10 +36,17 @@ from initspec.diagnostics_plots import (
     plot_saturation_map,
     plot_update_ratios,
 )
-from initspec.evidence import Evidence
+from initspec.evidence import Evidence, interpreted
 from initspec.experiments.char_diagnostics import gain_snapshot
 from initspec.models import build_mlp
 
+RECORDING = "Easy recording of forward activations ... Access to backward gradients"
+# The lecture lists what a diagnostic suite shows; initspec's Diagnostics is that suite, and
+# each criterion checks that it shows it, on any model, without changing the model it watches.
+TOOL = interpreted(
+    "the lecture's diagnostic suite as initspec's Diagnostics: it records what the lecture "
+    "lists, on any nn.Module, and leaves the model's outputs and gradients unchanged"
+)
 SMALL = CLAIMS["blog.gain-too-small"].value("gain")
 LARGE = CLAIMS["blog.gain-too-large"].value("gain")
 FIVE_THIRDS = CLAIMS["blog.gain-five-thirds"].value("gain")
@@ -83,6 +90,7 @@ def test_diagnostics_flag_the_problem_layers(
         f"reports {sorted(expected)} and none of {sorted(absent)}",
         flags,
         document="Visibility into where gradients vanish or explode",
+        reading=TOOL,
     )
 
 
@@ -197,13 +205,14 @@ def test_diagnostics_work_on_any_module_and_detach_completely(
         layers=[layer.as_dict() for layer in stats],
     )
     assert all(math.isfinite(layer.std) for layer in stats), "a statistic is not finite"
-    document = "Easy recording of forward activations ... Access to backward gradients"
+    document = RECORDING
     evidence.check(
         "activation outputs recorded",
         len(stats),
         comparison="==",
         bound=recorded,
         document=document,
+        reading=TOOL,
     )
     evidence.check(
         "every recorded layer got its gradient",
@@ -211,25 +220,39 @@ def test_diagnostics_work_on_any_module_and_detach_completely(
         comparison="==",
         bound=True,
         document=document,
+        reading=TOOL,
     )
     evidence.check(
         "outputs and gradients unchanged while attached",
         all(torch.equal(value, observed[key]) for key, value in reference.items()),
         comparison="==",
         bound=True,
+        document=document,
+        reading=TOOL,
     )
     evidence.check(
         "outputs and gradients unchanged after detach",
         all(torch.equal(value, after[key]) for key, value in reference.items()),
         comparison="==",
         bound=True,
+        document=document,
+        reading=TOOL,
     )
-    evidence.check("hooks left after detach", hook_count(model), comparison="==", bound=0)
+    evidence.check(
+        "hooks left after detach",
+        hook_count(model),
+        comparison="==",
+        bound=0,
+        document=document,
+        reading=TOOL,
+    )
     evidence.check(
         "detached hooks record nothing",
         all(diag.outputs[k] is v for k, v in before.items()),
         comparison="==",
         bound=True,
+        document=document,
+        reading=TOOL,
     )
 
 
@@ -254,12 +277,16 @@ def test_detach_removes_every_hook_even_after_an_error(evidence: Evidence) -> No
         hooks_after_error,
         comparison="==",
         bound=0,
+        document=RECORDING,
+        reading=TOOL,
     )
     evidence.check(
         "hooks left, and gradients recorded, after a backward pass that follows detach",
         hook_count(model) + len(diag.grads),
         comparison="==",
         bound=0,
+        document=RECORDING,
+        reading=TOOL,
     )
 
 
@@ -283,6 +310,7 @@ def test_dead_relu_units_are_counted_and_flagged(evidence: Evidence) -> None:
         comparison="==",
         bound=8 / 256,
         document=document,
+        reading=TOOL,
     )
     evidence.check(
         "the first layer is reported with dead units",
@@ -290,6 +318,7 @@ def test_dead_relu_units_are_counted_and_flagged(evidence: Evidence) -> None:
         comparison="==",
         bound=True,
         document=document,
+        reading=TOOL,
     )
 
 
@@ -317,12 +346,15 @@ def test_update_ratio_is_the_post_formula_and_the_real_sgd_update(evidence: Evid
         comparison="<",
         bound=1e-6,
         document="gradient-to-parameter ratios",
+        reading=TOOL,
     )
     evidence.check(
         "largest gap between the ratio and SGD's measured update (log10)",
         max(gaps),
         comparison="<",
         bound=1e-4,
+        document="gradient-to-parameter ratios",
+        reading=TOOL,
     )
 
 
@@ -355,4 +387,5 @@ def test_figures_are_byte_stable(tmp_path: Path, evidence: Evidence) -> None:
         comparison="==",
         bound=True,
         document="Per-layer histograms of activations and gradients",
+        reading=TOOL,
     )

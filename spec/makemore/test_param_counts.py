@@ -6,7 +6,7 @@ import pytest
 
 from initspec.charmodel import build_char_mlp, build_deep_char_mlp
 from initspec.claims import CLAIMS
-from initspec.evidence import Evidence
+from initspec.evidence import Evidence, printed
 from initspec.models import count_parameters
 
 COUNTS = CLAIMS["blog.param-counts"]
@@ -43,4 +43,5 @@ def test_parameter_counts_match_the_post(
         comparison="==",
         bound=COUNTS.value(name),
         document="The model has 12,719 parameters. ... Total number of parameters: 47,719",
+        reading=printed("an exact count"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from initspec.evidence import interpreted, stated
 from initspec.models import build_mlp, count_parameters
 from initspec.pytest_plugin import Evidence
 
@@ -34,6 +35,7 @@ def test_gamma_and_beta_are_parameters_running_stats_are_buffers(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
     evidence.check(
         "the running mean and variance are buffers",
@@ -41,6 +43,7 @@ def test_gamma_and_beta_are_parameters_running_stats_are_buffers(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
     evidence.check(
         "no running statistic is among parameters()",
@@ -48,6 +51,7 @@ def test_gamma_and_beta_are_parameters_running_stats_are_buffers(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
     evidence.check(
         "no running statistic requires grad",
@@ -55,6 +59,7 @@ def test_gamma_and_beta_are_parameters_running_stats_are_buffers(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
     evidence.check(
         "the state dict holds gamma, beta and the running statistics",
@@ -62,6 +67,7 @@ def test_gamma_and_beta_are_parameters_running_stats_are_buffers(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
 
 
@@ -85,6 +91,7 @@ def test_the_optimizer_moves_gamma_and_beta_and_never_the_running_stats(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
     evidence.check(
         "the running statistics receive no gradient",
@@ -92,6 +99,7 @@ def test_the_optimizer_moves_gamma_and_beta_and_never_the_running_stats(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
     evidence.check(
         "the optimizer step leaves the running statistics as the forward pass left them",
@@ -99,6 +107,7 @@ def test_the_optimizer_moves_gamma_and_beta_and_never_the_running_stats(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
 
 
@@ -114,4 +123,7 @@ def test_a_model_counts_gamma_and_beta_but_not_the_running_stats(evidence: Evide
         comparison="==",
         bound=2 * 2 * 16,
         document=DOCUMENT,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from initspec.charmodel import CharMLP
-from initspec.evidence import mean_ci
+from initspec.evidence import interpreted, mean_ci, stated
 from initspec.norms import BatchNorm1d
 from initspec.pytest_plugin import Evidence
 from initspec.train import evaluate
@@ -92,6 +92,9 @@ def test_running_statistics_are_an_ema_kept_outside_the_graph(
         comparison="<=",
         bound=EMA_RELATIVE_ERROR,
         document="accumulate online via exponential moving averages ... with a small momentum",
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "running statistics outside the autograd graph (no grad, no grad_fn, no requires_grad)",
@@ -99,6 +102,7 @@ def test_running_statistics_are_an_ema_kept_outside_the_graph(
         comparison="==",
         bound=True,
         document="outside the gradient graph ... so they do not participate in backpropagation",
+        reading=stated(),
     )
 
 
@@ -136,6 +140,9 @@ def test_eval_normalises_single_examples_with_the_running_statistics(
         comparison="<=",
         bound=EVAL_FORMULA_ERROR,
         document=document,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "largest difference between an example normalised alone and within its batch",
@@ -143,6 +150,9 @@ def test_eval_normalises_single_examples_with_the_running_statistics(
         comparison="<=",
         bound=EVAL_FORMULA_ERROR,
         document=document,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "the same example normalised twice gives the same output",
@@ -150,6 +160,7 @@ def test_eval_normalises_single_examples_with_the_running_statistics(
         comparison="==",
         bound=True,
         document="deterministically",
+        reading=stated(),
     )
     unchanged = torch.equal(bn.running_mean, stats[0]) and torch.equal(bn.running_var, stats[1])
     evidence.check(
@@ -158,6 +169,7 @@ def test_eval_normalises_single_examples_with_the_running_statistics(
         comparison="==",
         bound=True,
         document="fixed estimates of per-feature mean and variance",
+        reading=stated(),
     )
 
 
@@ -179,6 +191,7 @@ def test_training_mode_cannot_normalise_a_single_example(evidence: Evidence, imp
         bound=True,
         document="inference on single examples requires fixed estimates of per-feature mean "
         "and variance",
+        reading=stated(),
     )
 
 
@@ -237,6 +250,9 @@ def test_running_statistics_are_close_to_a_calibration_pass(
         rule=mean_ci(),
         document=document,
         unit="calibrated stds",
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "running variance over the calibrated variance (median feature)",
@@ -245,6 +261,9 @@ def test_running_statistics_are_close_to_a_calibration_pass(
         bound=list(CLOSE_VARIANCE_RATIO),
         rule=mean_ci(),
         document=document,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "validation loss with the running statistics, relative gap to the calibrated statistics",
@@ -254,4 +273,7 @@ def test_running_statistics_are_close_to_a_calibration_pass(
         rule=mean_ci(),
         document="This design enables one-stage training without a separate calibration pass "
         "while preserving correct inference behavior.",
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )

@@ -13,12 +13,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
+from initspec.evidence import interpreted, stated
 from initspec.norms import BatchNorm1d
 from initspec.pytest_plugin import Evidence
 
 from .cases import property_test, record_worst
 
 TOLERANCES = {torch.float32: (1e-5, 1e-4), torch.float64: (1e-10, 1e-10)}  # rtol, atol
+# A bound this module puts on the lecture's words: its constants say what and why.
+WITHIN_TOLERANCE = interpreted(
+    "the words as a bound, within the tolerance this module's constants state and justify"
+)
 MATCHES = (
     "Batch normalization standardizes layer pre-activations by subtracting the batch mean and "
     "dividing by the batch standard deviation"
@@ -119,6 +124,7 @@ def test_initspec_batchnorm_matches_torch_in_train_and_eval(
             comparison="<=",
             bound=1.0,
             document=MATCHES,
+            reading=WITHIN_TOLERANCE,
         )
     evidence.check(
         "batches tracked by initspec's layer equal torch's and the training steps",
@@ -126,6 +132,7 @@ def test_initspec_batchnorm_matches_torch_in_train_and_eval(
         comparison="==",
         bound=True,
         document=MATCHES,
+        reading=stated(),
     )
 
 
@@ -148,4 +155,5 @@ def test_state_dicts_load_across_the_two_implementations(evidence: Evidence) -> 
         comparison="==",
         bound=True,
         document="running mean and running variance",
+        reading=stated(),
     )

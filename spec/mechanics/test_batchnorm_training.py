@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.nn import functional as F
 
+from initspec.evidence import interpreted, stated
 from initspec.norms import BatchNorm1d
 from initspec.pytest_plugin import Evidence
 
@@ -106,6 +107,9 @@ def test_training_mode_gives_each_feature_zero_mean_and_unit_variance(
         comparison="<=",
         bound=ZERO_MEAN,
         document=STANDARDISES,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "largest per-feature abs(batch variance - 1) of the output",
@@ -113,6 +117,9 @@ def test_training_mode_gives_each_feature_zero_mean_and_unit_variance(
         comparison="<=",
         bound=UNIT_VARIANCE,
         document=STANDARDISES,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
 
 
@@ -146,6 +153,7 @@ def test_gradients_flow_through_the_batch_statistics(
         comparison="==",
         bound=True,
         document=document,
+        reading=stated(),
     )
     evidence.check(
         "largest per-feature sum of the input gradient over the batch, over its rounding bound",
@@ -153,6 +161,9 @@ def test_gradients_flow_through_the_batch_statistics(
         comparison="<=",
         bound=1.0,
         document=document,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
 
 
@@ -168,6 +179,7 @@ def test_batchnorm_passes_gradcheck(evidence: Evidence, seed_base: int, impl: st
         comparison="==",
         bound=True,
         document="so gradients flow through the normalization",
+        reading=stated(),
     )
 
 
@@ -197,6 +209,7 @@ def test_gamma_one_and_beta_zero_at_init_so_the_output_is_the_standardised_input
         comparison="==",
         bound=True,
         document=document,
+        reading=stated(),
     )
     evidence.check(
         "beta is 0 in every feature at init",
@@ -204,6 +217,7 @@ def test_gamma_one_and_beta_zero_at_init_so_the_output_is_the_standardised_input
         comparison="==",
         bound=True,
         document=document,
+        reading=stated(),
     )
     evidence.check(
         "largest difference of the output at init from the standardised input",
@@ -211,6 +225,9 @@ def test_gamma_one_and_beta_zero_at_init_so_the_output_is_the_standardised_input
         comparison="<=",
         bound=FLOAT64_IDENTITY,
         document=document,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
 
 
@@ -227,13 +244,16 @@ def test_training_reshapes_gamma_and_beta(
         beta_moves.append(bn.bias.abs().max().item())
     evidence.record(weight_seeds=[run.seed for run in char_batchnorm_runs.runs])
     # What training does on the lecture's model: every seed.
-    document = "Training can reshape each feature's distribution via backpropagation"
+    document = "Training can reshape each feature’s distribution via backpropagation"
     evidence.check(
         "largest abs(gamma - 1) after training",
         gamma_moves,
         comparison=">",
         bound=RESHAPED,
         document=document,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "largest abs(beta) after training",
@@ -241,6 +261,9 @@ def test_training_reshapes_gamma_and_beta(
         comparison=">",
         bound=RESHAPED,
         document=document,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
 
 
@@ -282,6 +305,7 @@ def test_a_constant_feature_gives_a_finite_output_thanks_to_eps(
         comparison="==",
         bound=True,
         document=EPS_DOCUMENT,
+        reading=stated(),
     )
     evidence.check(
         "the input gradient is finite with a constant feature",
@@ -289,6 +313,7 @@ def test_a_constant_feature_gives_a_finite_output_thanks_to_eps(
         comparison="==",
         bound=True,
         document=EPS_DOCUMENT,
+        reading=stated(),
     )
 
 
@@ -307,6 +332,7 @@ def test_without_eps_a_constant_feature_gives_nan(
         comparison="==",
         bound=True,
         document=EPS_DOCUMENT,
+        reading=stated(),
     )
 
 
@@ -324,6 +350,7 @@ def test_torch_refuses_eps_zero_in_training(evidence: Evidence) -> None:
         comparison="==",
         bound=True,
         document=EPS_DOCUMENT,
+        reading=stated(),
     )
 
 
@@ -371,6 +398,9 @@ def test_a_bias_before_batchnorm_gets_zero_gradient(
         comparison="<=",
         bound=1.0,
         document=BIAS_REDUNDANT,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
 
 
@@ -391,6 +421,9 @@ def test_a_bias_before_batchnorm_is_cancelled(
         comparison="<=",
         bound=FLOAT64_IDENTITY,
         document=BIAS_REDUNDANT,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
 
 
@@ -418,4 +451,7 @@ def test_the_hidden_bias_stays_put_through_training(
         comparison="<=",
         bound=STAYS_PUT,
         document=BIAS_REDUNDANT,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )

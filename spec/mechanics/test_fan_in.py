@@ -120,6 +120,9 @@ def test_unit_gaussian_weights_multiply_the_std_by_sqrt_fan_in(
         bound=list(one_run_band(GROWTH.value("std"), stds)),
         rule=mean_ci(),
         document="y mean = -0.0067, std = 3.1721",
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "std of y = x @ w, against sqrt(fan_in)",
@@ -147,6 +150,9 @@ def test_the_posts_scaled_cell_has_std_one(evidence: Evidence, seed_base: int) -
         bound=list(one_run_band(SCALED.value("std"), stds)),
         rule=mean_ci(),
         document="y mean = 0.0019, std = 1.0068",
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "std of y = x @ (w / sqrt(fan_in)), against 1",
@@ -176,6 +182,9 @@ def test_weights_scaled_by_one_over_sqrt_fan_in_keep_the_std_at_one(
         comparison="<=",
         bound=STANDARD_ERRORS,
         document=LECTURE_KEEPS,
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
 
 
@@ -210,6 +219,7 @@ def test_output_variance_grows_linearly_with_fan_in(evidence: Evidence, seed_bas
         comparison="==",
         bound=True,
         document=LECTURE_FAN_IN,
+        reading=stated(),
     )
 
 

@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from initspec.charmodel import build_char_mlp
 from initspec.data import Dataset, toy_data
+from initspec.evidence import interpreted, stated
 from initspec.models import build_mlp
 from initspec.pytest_plugin import Evidence
 from initspec.train import evaluate
@@ -121,6 +122,7 @@ def test_no_grad_builds_no_graph_and_keeps_nothing_for_backward(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
     evidence.check(
         "bytes saved for backward under no_grad",
@@ -129,6 +131,9 @@ def test_no_grad_builds_no_graph_and_keeps_nothing_for_backward(
         bound=0,
         document="Reduces memory overhead.",
         unit="bytes",
+        reading=interpreted(
+            "the words as a bound, within the tolerance this module's constants state and justify"
+        ),
     )
     evidence.check(
         "the output under no_grad equals the ordinary forward pass's",
@@ -136,6 +141,7 @@ def test_no_grad_builds_no_graph_and_keeps_nothing_for_backward(
         comparison="==",
         bound=True,
         document=DOCUMENT,
+        reading=stated(),
     )
 
 
@@ -171,6 +177,7 @@ def test_evaluation_leaves_parameter_gradients_untouched(
         comparison="==",
         bound=True,
         document=BOOKKEEPING,
+        reading=stated(),
     )
     evidence.check(
         "every parameter's gradient values are unchanged by evaluation",
@@ -178,6 +185,7 @@ def test_evaluation_leaves_parameter_gradients_untouched(
         comparison="==",
         bound=True,
         document=BOOKKEEPING,
+        reading=stated(),
     )
     evidence.check(
         "a loss computed under no_grad cannot be backpropagated",
@@ -185,4 +193,5 @@ def test_evaluation_leaves_parameter_gradients_untouched(
         comparison="==",
         bound=True,
         document=BOOKKEEPING,
+        reading=stated(),
     )
