@@ -87,6 +87,7 @@ def test_assumptions_and_sensitivity_are_tables_and_a_figure(reports: Path) -> N
     assert "| learning rate | 0.01 | the post names *no* rate | none | 0.001, 0.1 |" in naive
     assert "## Sensitivity" in naive
     assert "| learning rate | 0.001 | **fails** | first loss: 3.4 vs < 3.31 |" in naive
+    assert "| learning rate | 0.01 (used) | **holds** |" in naive, "the assumption's value"
     raw = (reports / "claims" / f"{NAIVE}.md").read_text(encoding="utf-8")
     assert "| ``spec/sample/test_naive.py::test_naive[`32`\\|b]`` |" in raw, "code, pipe escaped"
     (figure,) = (reports / "claims" / NAIVE).glob("sensitivity-*.png")

@@ -87,7 +87,7 @@ def _sensitivity(view: ClaimView) -> list[str]:
         "## Sensitivity",
         "",
         "The claim's criteria judged again at other values of a setup choice the documents "
-        "leave open.",
+        "leave open; *(used)* marks the value its verdict was measured at.",
         "",
         "| setup choice | value | verdict there | criteria | test |",
         "| --- | --- | --- | --- | --- |",
@@ -95,7 +95,8 @@ def _sensitivity(view: ClaimView) -> list[str]:
     for s in view.sensitivity:
         test = code_cell(s.test) if s.test else DASH
         lines.append(
-            f"| {cell(s.parameter)} | {cell(s.value)} | **{cell(s.verdict)}** "
+            f"| {cell(s.parameter)} | {cell(s.value)}{' (used)' if s.used else ''} "
+            f"| **{cell(s.verdict)}** "
             f"| {cell(s.criteria) or DASH} | {test} |"
         )
     if view.sensitivity_figure:

@@ -127,6 +127,7 @@ class SensitivityRow:
     verdict: str
     criteria: str
     test: str
+    used: bool = False  # the value the claim's verdict was measured at (its assumption's)
 
 
 @dataclass(frozen=True)
@@ -246,14 +247,17 @@ def assumption_row(assumption: Mapping[str, Any]) -> AssumptionRow:
     )
 
 
-def sensitivity_row(row: Mapping[str, Any]) -> SensitivityRow:
+def sensitivity_row(row: Mapping[str, Any], used: Mapping[str, str]) -> SensitivityRow:
+    """One row; ``used`` maps each assumption's parameter to the value the suite uses."""
     criteria = row.get("criteria") or []
+    parameter, value = _text(row.get("parameter", "")), _text(row.get("value", ""))
     return SensitivityRow(
-        parameter=_text(row.get("parameter", "")),
-        value=_text(row.get("value", "")),
+        parameter=parameter,
+        value=value,
         verdict=_text(row.get("verdict", "")),
         criteria="; ".join(_text(c) for c in criteria) if isinstance(criteria, list) else "",
         test=_text(row.get("test") or ""),
+        used=parameter in used and used[parameter] == value,
     )
 
 
@@ -304,6 +308,11 @@ def claim_view(
         lab = link(entry.lab_directory + "/", entry.lab_directory + "/", reports_dir)
     change = change_text(entry)
     rows = [criterion_row(c) for c in entry.criteria]
+    used = {
+        _text(a.get("parameter", "")): _text(a.get("value", ""))
+        for a in entry.assumptions
+        if isinstance(a, Mapping)
+    }
     return ClaimView(
         entry=entry,
         meaning=VERDICT_MEANING.get(entry.verdict, ""),
@@ -327,7 +336,7 @@ def claim_view(
         page=page_path(entry.id),
         results=tier_results(entry),
         assumptions=[assumption_row(a) for a in entry.assumptions if isinstance(a, Mapping)],
-        sensitivity=[sensitivity_row(r) for r in entry.sensitivity if isinstance(r, Mapping)],
+        sensitivity=[sensitivity_row(r, used) for r in entry.sensitivity if isinstance(r, Mapping)],
         sensitivity_figure=sensitivity_figure,
         tests=test_lines(entry),
         notes=notes_shown(entry),
