@@ -63,6 +63,7 @@ def test_criteria_and_sensitivity_figures_are_drawn(tmp_path: Path) -> None:
     name = sensitivity_figure_name(SENSITIVITY)
     assert name is not None and name.startswith("sensitivity-")
     assert sensitivity_figure_name([]) is None
-    assert draw_sensitivity(SENSITIVITY, tmp_path / name)
+    assert draw_sensitivity(SENSITIVITY, tmp_path / name, used={"learning rate": "0.01"})
+    assert sensitivity_figure_name(SENSITIVITY, {"learning rate": "0.01"}) != name
     assert (tmp_path / name).read_bytes().startswith(PNG)
     assert not draw_sensitivity([], tmp_path / "none.png")

@@ -25,6 +25,7 @@ from initspec.report.files import write_files
 from initspec.report.render import render_index
 from initspec.report.render_html import render_html
 from initspec.report.render_md import render_claim_page
+from initspec.report.sensitivity import used_values
 from initspec.report.sensitivity_figure import draw_sensitivity, sensitivity_figure_name
 from initspec.report.view import CLAIMS_DIR, INDEX_HTML, INDEX_MD, ClaimView, claim_view, figure_dir
 
@@ -99,7 +100,8 @@ def _sensitivity_figure(
 ) -> str | None:
     """The claim's sensitivity figure (its verdict at each value of an open setup choice) in
     ``staging``, copied or drawn as :func:`_figure` does; None without sensitivity rows."""
-    name = sensitivity_figure_name(entry.sensitivity)
+    used = used_values(entry.assumptions)
+    name = sensitivity_figure_name(entry.sensitivity, used)
     if name is None:
         return None
     target, earlier = staging / entry.id / name, final / entry.id / name
@@ -108,7 +110,7 @@ def _sensitivity_figure(
         if earlier.is_file():
             shutil.copyfile(earlier, target)
         else:
-            draw_sensitivity(entry.sensitivity, target, canvas)
+            draw_sensitivity(entry.sensitivity, target, canvas, used)
     except Exception as error:  # a figure that cannot be drawn must not cost the whole report
         target.unlink(missing_ok=True)
         warn(f"initspec: no sensitivity figure for {entry.id}: {type(error).__name__}: {error}")

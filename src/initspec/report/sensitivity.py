@@ -43,3 +43,12 @@ def sensitivity_summary(rows: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(
         parameter_summary(parameter, group) for parameter, group in by_parameter(rows).items()
     )
+
+
+def used_values(assumptions: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Each assumption's parameter and the value the suite uses (the verdict's own value)."""
+    return {
+        " ".join(str(a.get("parameter", "")).split()): " ".join(str(a.get("value", "")).split())
+        for a in assumptions
+        if isinstance(a, Mapping)
+    }

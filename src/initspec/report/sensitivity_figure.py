@@ -4,8 +4,9 @@ One short strip per parameter: the values on x (a number axis where every value 
 and there are two or more, logarithmic where they are positive and span a factor of
 :data:`LOG_SPAN` or more, as learning rates do; else the values in the rows' order), and the
 verdict there as a marker on one of three rows: a green disc for ``holds``, a red cross for
-``fails``, a purple diamond for ``undecided``. Saved as the criteria figure is (fixed margins,
-fixed dpi, no version tag), under a name that hashes what it shows
+``fails``, a purple diamond for ``undecided``; a dashed line marks the value the claim's verdict
+was measured at (its assumption's), where the rows include it. Saved as the criteria figure
+is (fixed margins, fixed dpi, no version tag), under a name that hashes what it shows
 (:func:`sensitivity_figure_name`).
 """
 
@@ -57,20 +58,30 @@ def _drawing_code() -> bytes:
     return Path(__file__).read_bytes() + matplotlib.__version__.encode()
 
 
-def sensitivity_figure_name(rows: Sequence[Mapping[str, Any]]) -> str | None:
-    """``sensitivity-<hash>.png`` for these rows; None without rows."""
+def sensitivity_figure_name(
+    rows: Sequence[Mapping[str, Any]], used: Mapping[str, str] | None = None
+) -> str | None:
+    """``sensitivity-<hash>.png`` for these rows (and values used); None without rows."""
     if not rows:
         return None
-    shown = [[p, [(r.get("value"), r.get("verdict")) for r in g]] for p, g in _strips(rows)]
+    marks = dict(used or {})
+    shown = [
+        [p, marks.get(p), [(r.get("value"), r.get("verdict")) for r in g]] for p, g in _strips(rows)
+    ]
     digest = hashlib.sha256(_drawing_code())
     digest.update(json.dumps(shown, sort_keys=True, default=str).encode())
     return f"sensitivity-{digest.hexdigest()[:12]}.png"
 
 
 def draw_sensitivity(
-    rows: Sequence[Mapping[str, Any]], path: Path, canvas: Figure | None = None
+    rows: Sequence[Mapping[str, Any]],
+    path: Path,
+    canvas: Figure | None = None,
+    used: Mapping[str, str] | None = None,
 ) -> bool:
-    """Draw the rows' strips to ``path`` (PNG); False without rows."""
+    """Draw the rows' strips to ``path`` (PNG), marking ``used[parameter]`` (the value the
+    verdict was measured at) on each strip that has it; False without rows."""
+    marks = dict(used or {})
     strips = _strips(rows)
     if not strips:
         return False
@@ -86,14 +97,15 @@ def draw_sensitivity(
         hspace=GAP / STRIP,
     )
     for index, (parameter, group) in enumerate(strips):
-        _strip(figure.add_subplot(len(strips), 1, index + 1), parameter, group)
+        axes = figure.add_subplot(len(strips), 1, index + 1)
+        _strip(axes, parameter, group, marks.get(parameter))
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", dpi=DPI, metadata=METADATA)
     figure.clear()
     return True
 
 
-def _strip(axes: Any, parameter: str, rows: Sequence[Mapping[str, Any]]) -> None:
+def _strip(axes: Any, parameter: str, rows: Sequence[Mapping[str, Any]], used: str | None) -> None:
     values = [str(row.get("value", "")) for row in rows]
     numbers = [_number(v) for v in values]
     numeric = all(n is not None for n in numbers) and len(set(numbers)) > 1
@@ -121,4 +133,9 @@ def _strip(axes: Any, parameter: str, rows: Sequence[Mapping[str, Any]]) -> None
     axes.set_ylim(len(levels) - 0.5, -0.5)  # holds on top
     axes.tick_params(axis="x", labelsize=8)
     axes.grid(axis="x", alpha=0.3)
+    if used is not None and used in values:
+        x_used = xs[values.index(used)]
+        axes.axvline(x_used, color="#57606a", ls="--", lw=1, zorder=0)
+        axes.annotate("used", (x_used, 0), xycoords=("data", "axes fraction"), xytext=(3, 3),
+                      textcoords="offset points", fontsize=7, color="#57606a")  # fmt: skip
     axes.set_title(shorten(parameter, 80), fontsize=9, loc="left", pad=4, y=1.0)

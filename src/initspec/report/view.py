@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from initspec.report.changes import change_reasons, change_text
 from initspec.report.entry import ClaimEntry
+from initspec.report.sensitivity import used_values
 from initspec.report.tiers import TierResult, tier_results
 from initspec.report.words import (
     DASH,
@@ -308,11 +309,7 @@ def claim_view(
         lab = link(entry.lab_directory + "/", entry.lab_directory + "/", reports_dir)
     change = change_text(entry)
     rows = [criterion_row(c) for c in entry.criteria]
-    used = {
-        _text(a.get("parameter", "")): _text(a.get("value", ""))
-        for a in entry.assumptions
-        if isinstance(a, Mapping)
-    }
+    used = used_values(entry.assumptions)
     return ClaimView(
         entry=entry,
         meaning=VERDICT_MEANING.get(entry.verdict, ""),
