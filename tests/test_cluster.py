@@ -75,15 +75,26 @@ class Judged:
 
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
-    """A LocalCluster of two worker processes, one thread each; its scheduler's address."""
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    ) as local:
+    """A LocalCluster of two worker processes, one thread each, their imports done; its
+    scheduler's address."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as local,
+        distributed.Client(local, set_as_default=False) as client,
+    ):
+        client.run(load_training)  # each worker's first imports, once for the module
         yield local.scheduler_address
+
+
+def load_training() -> None:
+    """What the throw-away spec's runs import, loaded on a worker."""
+    import initspec.cluster
+    import initspec.experiments.init_ablation  # noqa: F401
 
 
 @pytest.fixture
@@ -118,7 +129,7 @@ def judged(pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str], *args:
         if name == "initspec"
     ]
     assert len(payloads) == 1, f"expected one claim outcome, found {len(payloads)}"
-    return Judged(recorded.ret, json.loads(payloads[0]), capsys.readouterr().out)
+    return Judged(int(recorded.ret or 0), json.loads(str(payloads[0])), capsys.readouterr().out)
 
 
 def test_a_spec_judged_through_the_cluster_gets_the_local_verdict_and_values(
