@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from initspec.interrupts import run_interruptibly
+from initspec.map_cli import add_map_command, run_map_command
 
 if TYPE_CHECKING:
     from initspec.labs import Lab
@@ -144,6 +145,7 @@ def build_parser(*, with_labs: bool = True) -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the report lies (default reports)",
     )
+    add_map_command(commands)
     return parser
 
 
@@ -291,6 +293,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "claims":
             _print_claims(Path(args.reports))
             return 0
+        if args.command == "map":
+            return run_map_command(args)
         return _run_labs(args)
     except BrokenPipeError:  # stdout closed early (`initspec claims | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
