@@ -210,3 +210,54 @@ def test_the_summary_counts_a_quick_result_beside_a_document_verdict(tmp_path: P
     lines = claims_summary(tmp_path, quick)
     assert "0 measured in this run (and 1 in another tier only" in lines[0], lines
     assert not any("verdict changed" in line for line in lines), lines
+
+
+def test_a_test_that_no_longer_exists_loses_its_earlier_result() -> None:
+    first = merge(
+        [outcome(A, "holds", HOLDS_TEST), outcome(A, "refuted", REFUTES_TEST)], [], "t1", "c1"
+    )
+    renamed = "spec/x.py::test_renamed"
+    collected = {"spec/x.py": frozenset({HOLDS_TEST, renamed})}
+    second = merge(
+        [outcome(A, "holds", HOLDS_TEST), outcome(A, "holds", renamed)],
+        first.claims,
+        "t2",
+        "c2",
+        collected=collected,
+    )
+    entry = entry_of(second.claims, A)
+    assert [t.test for t in entry.tests] == [HOLDS_TEST, renamed], entry.tests
+    assert entry.verdict == "holds"
+    kept = merge([outcome(A, "holds", HOLDS_TEST)], first.claims, "t2", "c2", collected={})
+    assert entry_of(kept.claims, A).verdict == "refuted", "without a whole collection, keep it"
+
+
+RENAMED = SUITE.replace("test_uniform_refuting", "test_uniform_renamed").replace(
+    "[0.9, 1.1]", "[0.2, 0.3]"
+)
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_whole_run_forgets_a_renamed_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    monkeypatch.delenv("INITSPEC_TIER", raising=False)
+    (pytester.path / "known.toml").write_text("")
+    reports = pytester.path / "reports"
+    args = [
+        "-p",
+        "initspec.pytest_plugin",
+        "--known-failures=known.toml",
+        f"--reports-dir={reports}",
+    ]
+    # Under pytest-xdist the workers collect: a subprocess, as the workers are processes anyway.
+    run = pytester.runpytest_subprocess if workers != "0" else pytester.runpytest
+    pytester.makepyfile(test_suite=SUITE)
+    assert run(*args, "-n", workers).ret == pytest.ExitCode.TESTS_FAILED
+    pytester.makepyfile(test_suite=RENAMED)
+    assert run(*args, "-n", workers).ret == pytest.ExitCode.OK
+    document = json.loads((reports / "claims.json").read_text(encoding="utf-8"))
+    entry = next(e for e in document["claims"] if e["id"] == A)
+    names = sorted(r["test"].split("::")[-1] for r in entry["results"]["quick"]["tests"])
+    assert names == ["test_uniform_renamed", "test_uniform_variance_holds"], names
+    assert entry["verdict"] == "holds", entry["verdict"]

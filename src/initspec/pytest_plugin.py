@@ -45,7 +45,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from pathlib import Path
 
 import pytest
@@ -424,6 +424,7 @@ class ClaimCollector:
         self.commit: str | None = None
         self.stored: Stored | None = None  # what the report's write did, once it ran
         self._writing = contextlib.ExitStack()  # says that this run will write the report
+        self.collected: dict[str, set[str]] = {}  # test module -> its test IDs, if collected
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if not hasattr(self.config, "workerinput"):
@@ -431,6 +432,18 @@ class ClaimCollector:
             if not self.config.getoption("--no-claims-report"):
                 # Its figures are written before the report lists them: not orphans meanwhile.
                 self._writing.enter_context(orphans.running(reports_dir(self.config)))
+
+    def _collected(self, nodeids: Iterable[str]) -> None:
+        if _collects_whole(self.config):
+            for nodeid in nodeids:
+                self.collected.setdefault(nodeid.split("::", 1)[0], set()).add(nodeid)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._collected(item.nodeid for item in session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        self._collected(ids)  # under pytest-xdist the workers collect, and say what
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Called in the controller for every report, also for those of pytest-xdist workers.
@@ -453,10 +466,27 @@ class ClaimCollector:
             return  # nothing judged, nothing waiting: the report stays as it is
         now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
         self.stored = store_report(
-            directory, self.outcomes, now, commit=self.commit, machine=_machine()
+            directory,
+            self.outcomes,
+            now,
+            commit=self.commit,
+            machine=_machine(),
+            collected={module: frozenset(ids) for module, ids in self.collected.items()},
         )
         if not self.stored.written and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# Options that run only some of the tests a module holds.
+_SELECTING = ("keyword", "markexpr", "deselect", "lf", "stepwise", "stepwise_skip")
+
+
+def _collects_whole(config: pytest.Config) -> bool:
+    """Whether every test of each collected module runs (no ``-k``, ``-m``, ``--deselect``,
+    ``--lf``, ``--sw`` or node IDs): then a test it lacks no longer exists."""
+    if any("::" in str(arg) for arg in config.args):
+        return False
+    return not any(getattr(config.option, name, None) for name in _SELECTING)
 
 
 def _machine() -> dict[str, str] | None:

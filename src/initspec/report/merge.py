@@ -52,11 +52,21 @@ LEGACY_NOTE = (
 
 @dataclasses.dataclass(frozen=True)
 class Batch:
-    """Outcomes of one run: when it measured them and at which commit."""
+    """Outcomes of one run: when it measured them and at which commit.
+
+    ``collected`` maps each test module the run collected whole (no ``-k``, no node IDs) to the
+    claim tests it holds: an earlier result of a test of such a module that is not among them
+    belongs to a test that no longer exists (renamed, removed), and is dropped."""
 
     outcomes: Sequence[TestOutcome]
     measured_at: str
     commit: str | None
+    collected: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+
+    def gone(self, test: str) -> bool:
+        """Whether ``test`` no longer exists, as far as this run's collection shows."""
+        tests = self.collected.get(test.split("::", 1)[0])
+        return tests is not None and test not in tests
 
 
 def most_serious(verdicts: Iterable[str]) -> str:
@@ -273,7 +283,9 @@ def merged_entry(claim: Claim, before: ClaimEntry | None, batches: Sequence[Batc
             fresh = [record_of(o, batch.measured_at, batch.commit) for o in mine if o.tier == tier]
             if not any(r["verdict"] != "not-run" for r in fresh):
                 continue  # nothing judged in this tier: its earlier result stands
-            earlier = results.get(tier, {}).get("tests", [])
+            earlier = [
+                r for r in results.get(tier, {}).get("tests", []) if not batch.gone(r["test"])
+            ]
             results[tier] = tier_result(_merged_records(earlier, fresh), previous.get(tier))
             touched.add(tier)
     of_record = record_tier(results)
@@ -298,15 +310,17 @@ def merge(
     previous_generated_at: str | None = None,
     pending: Sequence[Batch] = (),
     machine: dict[str, str] | None = None,
+    collected: Mapping[str, frozenset[str]] | None = None,
 ) -> Report:
     """The report after this run: every claim's entry merged test by test and tier by tier.
 
     ``pending`` are outcomes of earlier runs that could not be written (oldest first), merged
     before this run's. What the registry says (statement, source, lab directory, assumptions)
     is taken from the registry as it is now. ``previous_generated_at`` is when the earlier report
-    was generated, if it says; ``machine`` what this run measured on.
+    was generated, if it says; ``machine`` what this run measured on; ``collected`` the claim
+    tests of each module this run collected whole (see :class:`Batch`).
     """
-    batches = [*pending, Batch(outcomes, now, commit)]
+    batches = [*pending, Batch(outcomes, now, commit, dict(collected or {}))]
     for batch in batches:
         _check_verdicts(batch.outcomes)
     before = {entry.id: entry for entry in earlier}

@@ -202,6 +202,7 @@ def _update(
         previous_generated_at=earlier.generated_at,
         pending=batches,
         machine=dict(machine) if machine else None,
+        collected=batch.collected,
     )
     text = dumps(report.to_json())
     replaced = _mtime(json_path)
@@ -233,19 +234,22 @@ def store_report(
     commit: str | None = None,
     warn: Say = say,
     machine: Mapping[str, str] | None = None,
+    collected: Mapping[str, frozenset[str]] | None = None,
 ) -> Stored:
     """Merge ``outcomes`` into ``reports_dir``'s claims.json, rewrite it, and render the report
     from it: a page per claim with its figure (``claims/``), index.md and index.html.
 
     ``now`` is the run's time (ISO 8601, UTC), ``commit`` the commit measured (by default the
-    working tree's, :func:`initspec.artifacts.git_commit`), ``machine`` what it measured on. A
+    working tree's, :func:`initspec.artifacts.git_commit`), ``machine`` what it measured on,
+    ``collected`` the claim tests of each module the run collected whole (so the earlier results
+    of tests that no longer exist are dropped: :class:`~initspec.report.merge.Batch`). A
     damaged earlier report, or a report that cannot be written, is told in one line to ``warn``
     (by default, stderr; pytest's ``terminalreporter.write_line`` puts it on a line of its own);
     the outcomes of a run whose report cannot be written are kept for the next run.
     """
     reports_dir = Path(reports_dir)
     commit = git_commit() if commit is None else commit
-    batch = Batch(outcomes, now, commit)
+    batch = Batch(outcomes, now, commit, dict(collected or {}))
     json_path = reports_dir / CLAIMS_JSON
     try:
         if os.path.lexists(reports_dir) and not reports_dir.is_dir():
