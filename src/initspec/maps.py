@@ -230,19 +230,28 @@ def run_map(
     seed_base: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> MapResult:
-    """Measure every cell of the map's coarse (or full) grid, seeds shifted by ``seed_base``.
+    """Measure every cell of the map's coarse (or full) grid, seeds shifted by ``seed_base``;
+    cells run side by side (initspec.parallel.side_by_side: the same numbers as one by one).
 
     ``progress(done, total)`` is called after each cell (the CLI draws a bar with its ETA)."""
+    from initspec.parallel import default_workers, side_by_side
+
     spec = get_spec(name)
     grid = spec.full if full else spec.coarse
     seeds = [seed_base + seed for seed in grid.seeds]
     cells = [(x, y, s) for y in grid.y for x in grid.x for s in seeds]
     measured: list[dict[str, Any]] = []
-    for done, (x, y, seed) in enumerate(cells, start=1):
-        values = spec.measure(x, y, seed, grid.steps, seed_base)
-        measured.append({"x": x, "y": y, "seed": seed, **values})
+    chunk = default_workers()  # cells side by side, one per core, each on one thread
+    for start in range(0, len(cells), chunk):
+        batch = cells[start : start + chunk]
+        jobs = [
+            lambda x=x, y=y, seed=seed: spec.measure(x, y, seed, grid.steps, seed_base)
+            for x, y, seed in batch
+        ]
+        for (x, y, seed), values in zip(batch, side_by_side(jobs), strict=True):
+            measured.append({"x": x, "y": y, "seed": seed, **values})
         if progress is not None:
-            progress(done, len(cells))
+            progress(len(measured), len(cells))
     return MapResult(
         name=spec.name,
         title=spec.title,
