@@ -347,5 +347,6 @@ def test_text_and_booleans_are_not_numbers(measured: object, bound: object, mess
 def test_numpy_booleans_judge_a_boolean_criterion() -> None:
     import numpy
 
-    flags = judge("flag", [numpy.True_, True], bound=True, comparison="==", rule=every())
+    values = [numpy.True_, True]  # numpy's bool on purpose: judge takes it as a bool
+    flags = judge("flag", values, bound=True, comparison="==", rule=every())  # type: ignore[arg-type]
     assert flags.measured == [True, True] and flags.outcome == "held", flags

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from initspec.evidence import Evidence, interpreted, printed
 
 
 @pytest.fixture
-def seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (tmp_path / "lab.txt").write_text(
         "The loss should be ~1e-3 \u2014 roughly.\nUse  Kaiming\n init with gain 5/3.",
         encoding="utf-8",

@@ -21,6 +21,7 @@ import pytest
 from initspec.claims import CLAIMS
 from initspec.outcome import TestOutcome as Outcome
 from initspec.report import pending, store
+from initspec.report.merge import Batch
 from initspec.report.store import read_earlier, store_report, write_report
 
 pytest_plugins = ["pytester"]
@@ -188,7 +189,7 @@ def test_a_fifo_in_the_reports_directory_is_refused_without_blocking(
 
 
 def test_the_report_can_be_rendered_after_a_pending_merge(reports: Path) -> None:
-    kept = pending.keep(reports, pending.Batch([outcome(C, "error")], "t0", "c0"))
+    kept = pending.keep(reports, Batch([outcome(C, "error")], "t0", "c0"))
     write_report(reports, [], "t2", commit="c2", warn=lambda _: None)
     assert verdicts(reports)[C] == "error" and not kept.exists()
     assert len(verdicts(reports)) == len(CLAIMS)

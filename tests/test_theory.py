@@ -9,6 +9,7 @@ arcsin(2 c sqrt(q1 q2) / sqrt((1 + 2 q1)(1 + 2 q2))), and E[erf'(u)^2] = (4 / pi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from initspec import theory
 SMOOTH = ("tanh", "gelu", "silu", "erf")
 
 
-def trapezoid_expectation(f: theory.Callable[[theory.Array], theory.Array], q: float) -> float:
+def trapezoid_expectation(f: Callable[[theory.Array], theory.Array], q: float) -> float:
     """E[f(sqrt(q) z)] by a dense trapezoid rule on [-14, 14] (spectrally accurate for smooth f)."""
     z = np.linspace(-14.0, 14.0, 400_001)
     weight = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
@@ -243,6 +244,6 @@ def test_saturated_share_matches_a_monte_carlo_draw() -> None:
         (lambda: theory.saturated_share("relu", 1.0, 0.97), "tanh and erf"),
     ],
 )
-def test_bad_input_is_a_clear_value_error(call: theory.Callable[[], object], message: str) -> None:
+def test_bad_input_is_a_clear_value_error(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
