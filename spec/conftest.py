@@ -1,8 +1,8 @@
 """What every spec test shares: the training setups several labs read.
 
-Every test (the root conftest.py) runs torch on one intra-op thread: the models are small (a batch of 32 or 64
-against a few hundred units), a second thread gains them nothing, and a result must not
-depend on the machine's core count. Independent runs go side by side instead, one per core
+Every test (the root conftest.py) runs torch on one intra-op thread: the models are small (a
+batch of 32 or 64 against a few hundred units), a second thread gains them nothing, and a result
+must not depend on the machine's core count. Independent runs go side by side instead, one per core
 (:func:`initspec.parallel.side_by_side`, which pins each run to one thread the same way).
 
 Lab 01's ablation at the lab's setup is also lab 02's no-norm row: the same model, seeds and
@@ -12,7 +12,6 @@ batches, so lab 02 reads these runs instead of training them again.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest

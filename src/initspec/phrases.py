@@ -1,14 +1,14 @@
 """The course material's shared phrases, each defined once.
 
 Several claims use the same words: a run "trains", its loss is "flat at chance" or "plateaus", a
-gradient "vanishes" or stays "alive", a first loss is "close to log V", several runs' final
-losses lie "close together", a loss "decreases smoothly" (no slow climb back, no spike), a
-block's output "dominates" the identity. ``tests/test_phrases.py`` tests each on synthetic
-curves against what its words include and what they exclude. Each phrase is one rule here, and every test that reads the phrase
-uses it, so the same measurement never gets two readings. Where a document puts a number on a
-phrase, the rule takes that number from the registry (``initspec.claims``); where no document
-does, the rule states its own choice below. A figure a document prints from one run ("2.17")
-is matched by our seeds when it lies where one more run of ours could land (:func:`one_run_band`).
+gradient "vanishes" or stays "alive", a first loss is "close to log V", several runs' final losses
+lie "close together", a loss "decreases smoothly" (no slow climb back, no spike), a block's output
+"dominates" the identity. ``tests/test_phrases.py`` tests each on synthetic curves against what its
+words include and what they exclude. Each phrase is one rule here, and every test that reads the
+phrase uses it, so the same measurement never gets two readings. Where a document puts a number on
+a phrase, the rule takes that number from the registry (``initspec.claims``); where no document
+does, the rule states its own choice below. A figure a document prints from one run ("2.17") is
+matched by our seeds when it lies where one more run of ours could land (:func:`one_run_band`).
 
 Losses are in nats. ``chance`` is the loss of a uniform guess over the classes, ln C
 (ln 2 for the toy task, log V for a character model).
