@@ -265,7 +265,7 @@ class Cluster:
         hosts = {outcome.worker for outcome in outcomes if isinstance(outcome, Ran)}
         self.say(
             f"cluster: {total}/{total} runs done in {duration(time.monotonic() - start)} "
-            f"by {len(hosts)} worker processes"
+            f"by {len(hosts)} worker process{'' if len(hosts) == 1 else 'es'}"
         )
         return outcomes
 

@@ -62,7 +62,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Under ``-n 0``: how many runs the cluster ran, on how many worker processes."""
     cluster = terminalreporter.config.stash.get(_CLUSTER, None)
     if cluster is not None and cluster.ran:
+        workers = len(set(cluster.ran))
         terminalreporter.write_line(
             f"initspec: the Dask cluster at {cluster.address} ran {len(cluster.ran)} training "
-            f"runs on {len(set(cluster.ran))} worker processes"
+            f"runs on {workers} worker process{'' if workers == 1 else 'es'}"
         )
