@@ -2,7 +2,8 @@
 must not use cannot be imported at all.
 
 * the judging core (:mod:`initspec.judge`, :mod:`initspec.outcome`, :mod:`initspec.student_t`,
-  :mod:`initspec.claims`, :mod:`initspec.phrases`) imports neither torch nor pytest;
+  :mod:`initspec.claims`, :mod:`initspec.phrases`, :mod:`initspec.quotes`,
+  :mod:`initspec.conditions`) imports neither torch nor pytest;
 * the report (:mod:`initspec.report`) imports neither the labs nor torch, and writes and renders
   a report again (``python -m initspec.report``) with torch unavailable;
 * ``initspec --version`` and ``initspec claims`` import no torch.
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 CORE = ("initspec.judge", "initspec.outcome", "initspec.student_t", "initspec.claims")
-CORE_ALSO = ("initspec.phrases",)
+CORE_ALSO = ("initspec.phrases", "initspec.quotes", "initspec.conditions")
 SITECUSTOMIZE = '''
 import os
 import sys
