@@ -127,8 +127,14 @@ def test_the_report_is_written_and_rendered_again_without_torch(tmp_path: Path) 
     assert (reports / "index.md").is_file(), "expected index.md rendered again"
 
 
-def test_version_imports_no_torch(tmp_path: Path) -> None:
-    done = run_blocked(("torch",), ["-m", "initspec.cli", "--version"], tmp_path)
+ENTRY = "import sys; from initspec.entry import main; sys.exit(main(sys.argv[1:]))"
+
+
+@pytest.mark.parametrize(
+    "command", [["-c", ENTRY], ["-m", "initspec.cli"]], ids=["console-script", "cli-module"]
+)
+def test_version_imports_no_torch(command: list[str], tmp_path: Path) -> None:
+    done = run_blocked(("torch",), [*command, "--version"], tmp_path)
     assert done.returncode == 0 and done.stdout.startswith("initspec "), (
         f"expected `initspec --version` to answer without torch; exit {done.returncode}, "
         f"stdout {done.stdout!r}, stderr {done.stderr.strip()!r}"
