@@ -135,6 +135,7 @@ def test_an_entry_of_an_older_report_keeps_its_tests_verdicts() -> None:
     assert entry.verdict == "refuted", f"expected the untouched test's refuted, got {entry.verdict}"
     records = {r["test"]: r for r in entry.results["document"]["tests"]}
     assert records[REFUTES_TEST]["note"] == LEGACY_NOTE
+    assert entry.previous_outcomes == {"variance": "not-met"}, entry.previous_outcomes
     assert records[REFUTES_TEST]["evidence"] == {"variance": 0.2}
 
 

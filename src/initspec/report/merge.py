@@ -298,6 +298,9 @@ def merged_entry(claim: Claim, before: ClaimEntry | None, batches: Sequence[Batc
     if before is not None and not previous:
         entry.previous_verdict = before.verdict  # an earlier entry of no tier: not-run
     entry.previous_outcomes = criteria_before.get(of_record, {}) if of_record else {}
+    if before is not None and not before.results and (before.tier or TIERS[0]) == of_record:
+        # An entry of an older report: its criteria were not kept by test.
+        entry.previous_outcomes = {str(c["name"]): str(c["outcome"]) for c in before.criteria}
     return entry
 
 
