@@ -1,8 +1,9 @@
 """The maps' coarse grids (what the spec runs; ``initspec map NAME --full`` runs the full ones).
 
 Each coarse map trains through the claims' own code in under a minute of CPU: the blog's tanh
-MLP (8 cells of 1000 steps, about 30 CPU-seconds) and lab 01's ReLU MLP (6 cells of 300 steps,
-about 25). Checked: the files and their JSON keys, every cell measured, the theory beside, and
+MLP (8 cells of 1000 steps, about 30 CPU-seconds), lab 01's ReLU MLP (6 cells of 300 steps,
+about 25) and lab 03's chain (4 cells of 4 and 8 blocks, plain and residual, 100 steps, about
+35). Checked: the files and their JSON keys, every cell measured, the theory beside, and
 what the measurement says where the claims say it (gain 0.5 at 8 layers vanishes, U[-0.5, 0.5]
 at 12 layers hits NaN, Kaiming trains).
 """
@@ -17,7 +18,7 @@ import pytest
 
 from initspec.cli import main
 from initspec.maps import SPECS, MapResult, outcome_share, run_map
-from initspec.maps_write import write_map
+from initspec.maps_write import maps_of, write_map
 
 # The blog map's measured per-layer gradient ratio at init within 20 % of the theory's for the
 # same depth: width 100 moves one layer's ratio by about sqrt(2 / 100) = 14 %, the geometric mean
@@ -41,7 +42,15 @@ def lab01(tmp_path_factory: pytest.TempPathFactory) -> tuple[MapResult, Path]:
     return result, out
 
 
-@pytest.mark.parametrize("which", ["blog", "lab01"])
+@pytest.fixture(scope="module")
+def lab03(tmp_path_factory: pytest.TempPathFactory) -> tuple[MapResult, Path]:
+    result = run_map("lab03-blocks")
+    out = tmp_path_factory.mktemp("maps")
+    write_map(result, out)
+    return result, out
+
+
+@pytest.mark.parametrize("which", ["blog", "lab01", "lab03"])
 def test_a_map_writes_its_png_json_and_page(which: str, request: pytest.FixtureRequest) -> None:
     result, out = request.getfixturevalue(which)
     for suffix in ("png", "json", "md"):
@@ -80,7 +89,20 @@ def test_lab01_map_separates_nan_flatline_and_training(lab01: tuple[MapResult, P
     assert all(math.isclose(g, m) for m, g in growth.items()), "ReLU growth per layer is m"
 
 
+def test_lab03_map_measures_both_variants_against_the_1e_7_line(
+    lab03: tuple[MapResult, Path],
+) -> None:
+    result, _ = lab03
+    for cell in result.measured:
+        for name in ("plain", "residual"):
+            norm = cell[f"{name}_grad_norm"]
+            assert norm is not None and 0 < norm < math.inf, f"{name} at {cell}: no norm"
+    assert result.theory["vanished"] == 1e-7 and result.theory["healthy"] == [1e-3, 1e-1]
+    assert maps_of("lab03.plain-grad-vanishes") == ["lab03-blocks"]
+
+
 def test_an_unknown_map_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["map", "nosuch"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["initspec: error: unknown map 'nosuch'; known: blog-tanh, lab01-relu"], err
+    known = "blog-tanh, lab01-relu, lab03-blocks"
+    assert err == [f"initspec: error: unknown map 'nosuch'; known: {known}"], err

@@ -13,6 +13,11 @@ same training code and seeds as the claim's tests, over a grid around it:
   m of Kaiming's sigma_w2 = 2 (sigma_w2 = 256 a^2 / 3 = 2 m) x depth: NaN, flat at chance,
   trains, or neither. Theory: the per-layer growth m of the second moment (initspec.theory:
   sigma_w2 / 2), and m = 1, Kaiming's line.
+* ``lab03-blocks``: lab 03's chain of blocks (RMSNorm, Linear(256, 1024), GeLU, Linear(1024,
+  256); initspec.experiments.residual_depth.train_variant), plain and residual, inner init
+  scale x blocks: the layer-1 gradient norm at the claim's horizon of 100 steps ("drops below
+  1e-7 within ~100 steps") and the first step below 1e-7, with the 1e-7 line and the residual
+  claim's healthy range [1e-3, 1e-1].
 
 Each map has a coarse grid (what the spec runs: tests/test_maps.py) and a full grid (``initspec
 map NAME``). A map's JSON: ``{name, axes, measured, theory, seeds, steps, marks}``.
@@ -25,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-MAP_NAMES = ("blog-tanh", "lab01-relu")
+MAP_NAMES = ("blog-tanh", "lab01-relu", "lab03-blocks")
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,33 @@ def _lab01_theory(grid: Grid) -> dict[str, Any]:
     }
 
 
+# -- lab03-blocks --------------------------------------------------------------------------
+
+
+def _lab03_cell(scale: float, depth: int, seed: int, steps: int, seed_base: int) -> dict[str, Any]:
+    from initspec.experiments.residual_depth import VANISHED, train_variant
+    from initspec.metrics import first_below
+
+    values: dict[str, Any] = {}
+    for name, residual in (("plain", False), ("residual", True)):
+        run = train_variant(
+            seed, steps, data_seed=seed_base, depth=depth, residual=residual, inner_scale=scale
+        )
+        norms = run.grad_norms
+        values[f"{name}_grad_norm"] = norms[-1] if norms else None
+        values[f"{name}_first_step_below_1e-7"] = first_below(norms, VANISHED)
+        values[f"{name}_first_nan_step"] = run.first_nan_step
+    vanished = values["plain_first_step_below_1e-7"] is not None
+    values["outcome"] = "plain vanishes" if vanished else "plain keeps its gradient"
+    return values
+
+
+def _lab03_theory(grid: Grid) -> dict[str, Any]:
+    from initspec.experiments.residual_depth import HEALTHY, VANISHED
+
+    return {"vanished": VANISHED, "healthy": list(HEALTHY)}
+
+
 # Lab 01's uniform inits as multiples of Kaiming's sigma_w2 = 2: 256 a^2 / 3 / 2.
 LAB_UNIFORM = 256 * 0.5**2 / 3 / 2  # U[-0.5, 0.5]: 10.67
 SMALL_UNIFORM = 256 * 0.05**2 / 3 / 2  # U[-0.05, 0.05]: 0.107
@@ -211,6 +243,18 @@ SPECS: dict[str, MapSpec] = {
             (1.0, 12, "Kaiming"),
             (0.5, 12, "Xavier"),
         ),
+    ),
+    "lab03-blocks": MapSpec(
+        name="lab03-blocks",
+        title="Lab 03's chain of blocks, plain and residual: inner init scale x blocks "
+        "(100 steps, SGD momentum 0.9, lr 1e-3)",
+        x_label="inner init scale (x the blocks' Kaiming std, GeLU gain 1.7)",
+        y_label="blocks",
+        coarse=Grid((0.3, 1.0), (4, 8), (0,), 100),
+        full=Grid((0.1, 0.3, 1.0, 3.0), (10, 25, 50, 100), (0,), 100),
+        measure=_lab03_cell,
+        theory=_lab03_theory,
+        marks=((1.0, 50, "lab 03: 50 blocks"), (1.0, 100, "100 blocks")),
     ),
 }
 

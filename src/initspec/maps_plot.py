@@ -5,7 +5,8 @@ gradient vanishes toward the input, red: it grows; white: kept), a dot where the
 trains the model (in every seed), a cross where it does not; the chi1 = 1 line (dashed) and the
 trainable depth 6 xi_c (solid). ``lab01-relu``: colour is the outcome (NaN, flat at chance,
 trains, neither; the majority over seeds); Kaiming's sigma_w2 = 2 (dashed). The documents'
-points are marked and labelled.
+points are marked and labelled. ``lab03-blocks``: plain and residual side by side on one log
+colour scale of the layer-1 gradient norm at the horizon, a triangle where it fell below 1e-7.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ matplotlib.use("Agg")
 import itertools
 
 import matplotlib.pyplot as plt
-from matplotlib.colors import BoundaryNorm, ListedColormap, TwoSlopeNorm
+from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm, TwoSlopeNorm
 
 from initspec.maps import MapResult
 
@@ -58,8 +59,59 @@ def _majority(result: MapResult, x: float, y: int) -> str:
     return max(OUTCOMES, key=outcomes.count)
 
 
+def _draw_lab03(result: MapResult, path: Path) -> Path:
+    """Two panels (plain, residual) on one log colour scale of the layer-1 gradient norm; a
+    triangle where it fell below 1e-7 (the claim's line, also marked on the colour bar)."""
+    xs, ys = result.axes["x"]["values"], result.axes["y"]["values"]
+    x_edges, y_edges = _edges(xs), _edges([float(y) for y in ys])
+    grids = {name: _cell_mean(result, f"{name}_grad_norm") for name in ("plain", "residual")}
+    values = [v for g in grids.values() for row in g for v in row if v > 0]
+    low, high = min([*values, 1e-8]), max([*values, 1e-1])
+    figure, panels = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True, sharey=True)
+    meshes = []
+    for axes, (name, grid) in zip(panels, grids.items(), strict=True):
+        meshes.append(
+            axes.pcolormesh(x_edges, y_edges, grid, cmap="viridis", norm=LogNorm(low, high))
+        )
+        for cell in result.measured:
+            if cell[f"{name}_first_step_below_1e-7"] is not None:
+                axes.plot(cell["x"], cell["y"], "v", color="white", markeredgecolor="black")
+        for mark in result.marks:
+            axes.plot(mark["x"], mark["y"], "*", color="gold", markeredgecolor="black", ms=14)
+            axes.annotate(
+                mark["label"],
+                (mark["x"], mark["y"]),
+                textcoords="offset points",
+                xytext=(6, 6),
+                fontsize=8,
+            )
+        axes.plot([], [], "v", color="white", markeredgecolor="black", label="below 1e-7")
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlim(x_edges[0], x_edges[-1])
+        axes.set_ylim(y_edges[0], y_edges[-1])
+        axes.set_xlabel(result.axes["x"]["label"], fontsize=8)
+        axes.set_title(name, fontsize=10)
+        axes.legend(loc="upper right", fontsize=7)
+    panels[0].set_ylabel(result.axes["y"]["label"])
+    bar = figure.colorbar(
+        meshes[0], ax=list(panels), label=f"layer-1 gradient norm at step {result.steps}"
+    )
+    bar.ax.axhline(result.theory["vanished"], color="red", linewidth=2)
+    figure.suptitle(
+        f"{result.title}\n{result.axes['grid']} grid, seeds {result.seeds}; red on the bar: 1e-7",
+        fontsize=9,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
 def draw_map(result: MapResult, path: Path) -> Path:
     """Draw ``result`` to ``path`` (PNG) and return the path."""
+    if result.name == "lab03-blocks":
+        return _draw_lab03(result, path)
     xs, ys = result.axes["x"]["values"], result.axes["y"]["values"]
     figure, axes = plt.subplots(figsize=(8, 5.5), constrained_layout=True)
     x_edges, y_edges = _edges(xs), _edges([float(y) for y in ys])
