@@ -31,7 +31,7 @@ import pytest
 from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
 from initspec.claims import CLAIMS
 from initspec.corpus import CharSplits
-from initspec.evidence import Evidence, mean_ci
+from initspec.evidence import Evidence, interpreted, mean_ci
 from initspec.parallel import side_by_side
 from initspec.phrases import SMOOTHING_WINDOW, final_mean, trains, trains_level
 from initspec.progress import training_setup
@@ -235,6 +235,9 @@ def test_batchnorm_trains_at_learning_rates_where_the_plain_model_breaks(
             for s in seeds
         ],  # what BatchNorm does to a run: every seed
         document="Stabilizes training",
+        reading=interpreted(
+            "stabilises: never breaks at a learning rate where the plain model does not"
+        ),
     )
     evidence.check_seeds(
         "grid steps by which BatchNorm's largest training lr exceeds the plain model's",
@@ -245,6 +248,9 @@ def test_batchnorm_trains_at_learning_rates_where_the_plain_model_breaks(
         comparison=">",
         rule=mean_ci(),  # a coarse grid: the typical step, not any one seed's, decides
         document="allows higher learning rates",
+        reading=interpreted(
+            "higher: the largest grid lr that trains is larger with BatchNorm (mean)"
+        ),
         unit="grid steps",
     )
 

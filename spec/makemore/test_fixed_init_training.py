@@ -13,7 +13,7 @@ import math
 import pytest
 
 from initspec.claims import CLAIMS
-from initspec.evidence import Evidence, mean_ci
+from initspec.evidence import Evidence, interpreted, mean_ci, printed
 from initspec.metrics import first_mean_below, tail_mean, window_mean
 from initspec.phrases import SMOOTHING_WINDOW, one_run_band, trains_level
 
@@ -89,6 +89,9 @@ def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
         comparison="<",
         bound=DISAPPEARS,
         document="With corrected output-layer scaling this trivial early phase disappears",
+        reading=interpreted(
+            f"disappears: the fixed run's early drop under {DISAPPEARS:g} of the naive run's"
+        ),
     )
     evidence.check(
         f"naive run's logit std at step {EARLY} over its logit std at step 0",
@@ -96,6 +99,7 @@ def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
         comparison="<",
         bound=1.0,
         document="the optimizer simply collapses logits toward zero",
+        reading=interpreted("collapses logits: their std falls over the early steps"),
     )
     evidence.check(
         f"naive run's loss at step {EARLY} minus log V (still above a uniform guess)",
@@ -103,6 +107,9 @@ def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
         comparison=">",
         bound=0.0,
         document="an initial fast phase where the optimizer simply collapses logits toward zero",
+        reading=interpreted(
+            "only corrects confidence: after the fast phase the loss is still above log V"
+        ),
         unit="nats",
     )
     evidence.check(
@@ -111,6 +118,7 @@ def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
         comparison="<",
         bound=0.0,
         document="early loss descent more accurately reflects substantive model learning",
+        reading=interpreted("substantive learning: below a uniform guess, log V, by the same step"),
         unit="nats",
     )
 
@@ -146,6 +154,7 @@ def test_fixed_init_converges_faster_and_lower(
         comparison=">",
         bound=0,  # how fast a run gets there is what the init does to it: every seed
         document="Achieve faster convergence",
+        reading=interpreted("faster: fewer steps to the same loss level, every seed"),
         unit="steps",
     )
     evidence.check(
@@ -156,6 +165,9 @@ def test_fixed_init_converges_faster_and_lower(
         rule=mean_ci(),  # "lower": a typical final loss, a small gap next to the seeds' spread
         document="leverage the first training steps to learn valuable signal instead of asking "
         "the model to compensate for the bad initialization",
+        reading=interpreted(
+            "lower: the naive run's final validation loss above the fixed one's (mean)"
+        ),
         unit="nats",
     )
 
@@ -192,6 +204,9 @@ def test_fixed_init_ends_with_lower_validation_loss(
         bound=0.0,
         rule=mean_ci(),  # "lower": a typical final loss, a small gap next to the seeds' spread
         document="a meaningful reduction in final validation loss",
+        reading=interpreted(
+            "a reduction: naive minus fixed final validation loss above zero (mean)"
+        ),
         unit="nats",
     )
     if not at_lecture_horizon:
@@ -213,5 +228,8 @@ def test_fixed_init_ends_with_lower_validation_loss(
             bound=list(band),
             rule=mean_ci(),
             document="from ~2.17 to ~2.10 in the demonstrated MLP",
+            reading=printed(
+                "the lecture's one run: our seeds' mean within its one-run band (one_run_band)"
+            ),
             unit="nats",
         )

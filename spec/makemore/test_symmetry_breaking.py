@@ -17,11 +17,22 @@ import torch
 from torch.nn import functional as F
 
 from initspec.charmodel import CharMLP
-from initspec.evidence import Evidence
+from initspec.evidence import Evidence, every, interpreted
+from initspec.judge import judge
 
 # "stall symmetry breaking": a stalled run ends behind the run from small nonzero weights, by
 # more than half a tenth of a nat of final validation loss.
 STALL_MARGIN = 0.05
+STALL_READINGS = (0.01, 0.05, 0.1)
+STALL_HOW = (
+    "the lecture's bullet is on the output layer's init: zero output weights over a random "
+    "hidden layer stall symmetry breaking if the run ends more than {margin:g} nats behind "
+    "the one from small nonzero output weights"
+)
+DOCUMENT = (
+    "Keep small nonzero random weights (avoid exact zeroing) so symmetry breaking remains "
+    "possible for gradient-based learning."
+)
 SMALL, ZERO, ALL_ZERO = "hidden-fix", "zero-output", "zero-output-and-hidden"
 BATCH = 32  # the post's batch: the step-0 gradients are read on the first 32 windows
 
@@ -85,12 +96,29 @@ def test_exactly_zero_output_weights_stall_learning(
                 f"{min(stalled):.2f}-{max(stalled):.2f} nats behind the small-W2 run"
             )
         )
+    for margin in STALL_READINGS:
+        evidence.sensitivity(
+            "'stall': the zero-W2 run ends behind by more than (nats)",
+            margin,
+            [
+                judge(
+                    "final validation loss of the zero-W2 run minus the small-W2 run's",
+                    zero_behind,
+                    comparison=">",
+                    bound=margin,
+                    rule=every(),
+                    document=DOCUMENT,
+                    unit="nats",
+                    reading=interpreted(STALL_HOW.format(margin=margin)),
+                )
+            ],
+        )
     evidence.check(
         "final validation loss of the zero-W2 run minus the small-W2 run's",
         zero_behind,
         comparison=">",
         bound=STALL_MARGIN,  # what zero weights do to a run: every seed
-        document="Keep small nonzero random weights (avoid exact zeroing) so symmetry breaking "
-        "remains possible",
+        document=DOCUMENT,
         unit="nats",
+        reading=interpreted(STALL_HOW.format(margin=STALL_MARGIN)),
     )
