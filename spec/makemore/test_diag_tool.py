@@ -294,6 +294,7 @@ def test_detach_removes_every_hook_even_after_an_error(evidence: Evidence) -> No
 def test_dead_relu_units_are_counted_and_flagged(evidence: Evidence) -> None:
     """Eight ReLU units of the lab-01 MLP's first layer never fire: 8/256 dead, and flagged."""
     model, x, y = lab01_mlp()
+    assert isinstance(model, nn.Sequential)
     linear = model[0]
     assert isinstance(linear, nn.Linear)
     with torch.no_grad():

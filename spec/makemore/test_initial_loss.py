@@ -154,7 +154,12 @@ def post_figures(name: str, value: float) -> dict[str, float]:
 @pytest.mark.claim("blog.uniform-guess-loss")
 @pytest.mark.parametrize("data", ["ours", "post"], ids=["ours-V27", "post-V29"])
 def test_a_uniform_guess_costs_log_v(
-    data: str, char_data, seed_base: int, corpus, post_corpus, evidence: Evidence
+    data: str,
+    char_data: tuple[Vocabulary, CharSplits],
+    seed_base: int,
+    corpus: dict[str, object],
+    post_corpus: dict[str, str],
+    evidence: Evidence,
 ) -> None:
     vocab, splits = char_data
     vocab_size = vocab.size if data == "ours" else POST_V
@@ -185,7 +190,11 @@ def test_a_uniform_guess_costs_log_v(
 
 @pytest.mark.claim("lecture.initial-loss")
 def test_expected_initial_loss_is_log_27(
-    char_data, first_batches: FirstBatches, seeds: list[int], corpus, evidence: Evidence
+    char_data: tuple[Vocabulary, CharSplits],
+    first_batches: FirstBatches,
+    seeds: list[int],
+    corpus: dict[str, object],
+    evidence: Evidence,
 ) -> None:
     vocab, _ = char_data
     assert vocab.size == LECTURE_LOSS.value("vocab_size"), f"the lecture's V; ours {vocab.size}"
@@ -223,7 +232,11 @@ def test_expected_initial_loss_is_log_27(
 
 @pytest.mark.claim("blog.naive-init-loss")
 def test_naive_init_starts_far_above_log_v(
-    first_batches: FirstBatches, seeds: list[int], corpus, post_corpus, evidence: Evidence
+    first_batches: FirstBatches,
+    seeds: list[int],
+    corpus: dict[str, object],
+    post_corpus: dict[str, str],
+    evidence: Evidence,
 ) -> None:
     losses = [first_batches.init("naive", seed).loss for seed in seeds]
     evidence.record(
@@ -247,7 +260,7 @@ def test_naive_init_starts_far_above_log_v(
 
 @pytest.mark.claim("lecture.overconfident-logits")
 def test_large_asymmetric_logits_are_confidently_wrong(
-    first_batches: FirstBatches, seeds: list[int], corpus, evidence: Evidence
+    first_batches: FirstBatches, seeds: list[int], corpus: dict[str, object], evidence: Evidence
 ) -> None:
     readings = [first_batches.init("naive", seed) for seed in seeds]
     evidence.record(
@@ -298,7 +311,11 @@ TWICE = "twice the post's gap, 32 %, as a hard bound"
 
 @pytest.mark.claim("blog.output-scale-fix")
 def test_output_fix_brings_the_first_loss_close_to_log_v(
-    first_batches: FirstBatches, seeds: list[int], corpus, post_corpus, evidence: Evidence
+    first_batches: FirstBatches,
+    seeds: list[int],
+    corpus: dict[str, object],
+    post_corpus: dict[str, str],
+    evidence: Evidence,
 ) -> None:
     naive = [first_batches.init("naive", seed).loss for seed in seeds]
     fixed = [first_batches.init("output-fix", seed).loss for seed in seeds]
@@ -364,7 +381,11 @@ def test_output_fix_brings_the_first_loss_close_to_log_v(
 
 @pytest.mark.claim("blog.hidden-scale-fix")
 def test_hidden_fix_brings_the_first_loss_closer_still(
-    first_batches: FirstBatches, seeds: list[int], corpus, post_corpus, evidence: Evidence
+    first_batches: FirstBatches,
+    seeds: list[int],
+    corpus: dict[str, object],
+    post_corpus: dict[str, str],
+    evidence: Evidence,
 ) -> None:
     log_v = first_batches.log_v
     output = [first_batches.init("output-fix", seed).loss for seed in seeds]
@@ -467,9 +488,9 @@ def output_fix_criteria(
 def test_small_output_weights_give_near_zero_logits(
     end: int,
     first_batches: FirstBatches,
-    output_scale_sweep,
+    output_scale_sweep: dict[tuple[float, bool], list[FirstBatch]],
     seeds: list[int],
-    corpus,
+    corpus: dict[str, object],
     evidence: Evidence,
 ) -> None:
     scale, vocab_size = LECTURE_SCALES[end], first_batches.vocab.size

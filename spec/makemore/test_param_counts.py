@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from torch import nn
 
 from initspec.charmodel import build_char_mlp, build_deep_char_mlp
 from initspec.claims import CLAIMS
+from initspec.corpus import CharSplits, Vocabulary
 from initspec.evidence import Evidence, printed
 from initspec.models import count_parameters
 
 COUNTS = CLAIMS["blog.param-counts"]
 POST_V = int(COUNTS.value("vocab_size"))
 # case -> (builder from V, the registry's name of the post's count)
-CASES = {
+CASES: dict[str, tuple[Callable[[int], nn.Module], str]] = {
     "first-model": (lambda v: build_char_mlp(v, batchnorm=True), "first_model"),
     "five-layer-batchnorm": (
         lambda v: build_deep_char_mlp(v, batchnorm=True),
@@ -24,7 +28,11 @@ CASES = {
 @pytest.mark.claim("blog.param-counts")
 @pytest.mark.parametrize("case", list(CASES))
 def test_parameter_counts_match_the_post(
-    case: str, char_data, corpus, post_corpus, evidence: Evidence
+    case: str,
+    char_data: tuple[Vocabulary, CharSplits],
+    corpus: dict[str, object],
+    post_corpus: dict[str, str],
+    evidence: Evidence,
 ) -> None:
     build, name = CASES[case]
     figures = {"measured_ours": count_parameters(build(char_data[0].size))}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import cast
 
 import pytest
 import torch
@@ -73,7 +74,7 @@ def test_running_statistics_are_an_ema_kept_outside_the_graph(
     outside_graph = True
     for x in draw_batches(count, batch, features, seed_base + seed):
         x.requires_grad_()
-        bn(x).sum().backward()  # type: ignore[no-untyped-call]
+        bn(x).sum().backward()
         detached = x.detach()
         mean = (1 - momentum) * mean + momentum * detached.mean(dim=0)
         var = (1 - momentum) * var + momentum * detached.var(dim=0, unbiased=True)
@@ -82,8 +83,8 @@ def test_running_statistics_are_an_ema_kept_outside_the_graph(
             attached = buffer.requires_grad or buffer.grad_fn is not None or buffer.grad is not None
             outside_graph = outside_graph and not attached
     error = max(
-        ((bn.running_mean - mean).abs() / (mean.abs() + 1)).max().item(),
-        ((bn.running_var - var).abs() / var).max().item(),
+        ((bn.get_buffer("running_mean") - mean).abs() / (mean.abs() + 1)).max().item(),
+        ((bn.get_buffer("running_var") - var).abs() / var).max().item(),
     )
     record_worst(evidence, worst_relative_error_vs_ema=error)
     evidence.check(
@@ -118,12 +119,13 @@ def test_eval_normalises_single_examples_with_the_running_statistics(
     for x in draw_batches(3, batch, features, seed):
         bn(x)
     with torch.no_grad():
-        bn.weight.normal_(generator=torch.Generator().manual_seed(seed))
-        bn.bias.normal_(generator=torch.Generator().manual_seed(seed + 1))
+        bn.get_parameter("weight").normal_(generator=torch.Generator().manual_seed(seed))
+        bn.get_parameter("bias").normal_(generator=torch.Generator().manual_seed(seed + 1))
     bn.eval()
-    stats = (bn.running_mean.clone(), bn.running_var.clone())
+    stats = (bn.get_buffer("running_mean").clone(), bn.get_buffer("running_var").clone())
     x = draw_batches(1, batch, features, seed + 2)[0]
-    expected = (x - stats[0]) / torch.sqrt(stats[1] + bn.eps) * bn.weight + bn.bias
+    gamma, beta, eps = bn.get_parameter("weight"), bn.get_parameter("bias"), cast(float, bn.eps)
+    expected = (x - stats[0]) / torch.sqrt(stats[1] + eps) * gamma + beta
     together = bn(x).detach()
     alone = torch.cat([bn(x[i : i + 1]).detach() for i in range(batch)])
     formula_error = (together - expected).abs().max().item()
@@ -162,7 +164,8 @@ def test_eval_normalises_single_examples_with_the_running_statistics(
         document="deterministically",
         reading=stated(),
     )
-    unchanged = torch.equal(bn.running_mean, stats[0]) and torch.equal(bn.running_var, stats[1])
+    running = (bn.get_buffer("running_mean"), bn.get_buffer("running_var"))
+    unchanged = torch.equal(running[0], stats[0]) and torch.equal(running[1], stats[1])
     evidence.check(
         "eval leaves the running statistics unchanged",
         unchanged,
@@ -215,8 +218,9 @@ def test_running_statistics_are_close_to_a_calibration_pass(
         assert isinstance(bn, BatchNorm1d)
         mean, var = calibrated(run.model, data.x_train)
         # Distance of the running mean from the calibrated one, in calibrated stds.
-        mean_gaps.append(((bn.running_mean - mean).abs() / var.sqrt()).median().item())
-        var_ratios.append((bn.running_var / var).median().item())
+        running_mean = bn.get_buffer("running_mean")
+        mean_gaps.append(((running_mean - mean).abs() / var.sqrt()).median().item())
+        var_ratios.append((bn.get_buffer("running_var") / var).median().item())
         running_loss = evaluate(run.model, data)[0]
         calibrated_model = copy.deepcopy(run.model)
         calibrated_bn = calibrated_model.norm
