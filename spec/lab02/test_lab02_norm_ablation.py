@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from initspec.evidence import ClaimNotMet, Evidence, every, mean_ci
+from initspec.evidence import Evidence, every, interpreted, mean_ci
 from initspec.experiments.init_ablation import NORMS
 from initspec.judge import HELD, judge
 from initspec.metrics import final_loss
@@ -27,6 +27,8 @@ from .setups import NormAblation
 # straddles the bound, seeds are added one at a time, up to this many in all (a seed is three
 # 1000-step runs, about half a minute of one core).
 CLOSE_SEEDS_CAP = 10
+# The plausible range of "close together" (a fraction of chance), judged as sensitivity rows.
+CLOSE_FRACTIONS = (CLOSE_TOGETHER / 2, CLOSE_TOGETHER, CLOSE_TOGETHER * 2)
 
 
 def finals(runs: dict[str, TrainResult]) -> dict[str, float | None]:
@@ -66,7 +68,12 @@ def test_norm_rescues_the_inits_that_failed(
         comparison="<=",
         bound=TRAINS_BELOW * chance,
         rule=every(),
-        document="the inits that failed in lab 01 train",
+        document="With BatchNorm (also LayerNorm, RMSNorm) after every hidden Linear, the inits "
+        "that failed in lab 01 train.",
+        reading=interpreted(
+            "the catalog's stand-in for lab 02 (not among the documents); 'train' is the shared "
+            "phrase: a final 50-step mean at most 80 % of chance, on every seed"
+        ),
         unit="nats",
     )
 
@@ -92,33 +99,90 @@ def test_norm_brings_the_inits_final_losses_together(
         final_losses_with_norm=[finals(norm_ablation.runs(norm, s)) for s in seeds],
     )
     bound = CLOSE_TOGETHER * chance
-    same_criterion = {"bound": bound, "comparison": "<=", "rule": mean_ci()}
-    try:
-        evidence.check_seeds(
-            f"spread (max - min) of the three inits' final losses with {norm}",
-            lambda seed: spread_with(norm, seed),
-            seeds=plan.seeds,
-            cap=CLOSE_SEEDS_CAP,
-            document="the three inits' final losses lie close together",
-            unit="nats",
-            **same_criterion,
+    same_criterion = {"comparison": "<=", "rule": mean_ci()}
+    close = evidence.check_seeds(
+        f"spread (max - min) of the three inits' final losses with {norm}",
+        lambda seed: spread_with(norm, seed),
+        seeds=plan.seeds,
+        cap=CLOSE_SEEDS_CAP,
+        bound=bound,
+        document="With normalisation, the three inits' final losses lie close together.",
+        reading=interpreted(
+            "the catalog's stand-in for lab 02; 'close together' is the shared phrase: a "
+            "spread (max - min) at most a tenth of chance, judged on the seeds' mean"
+        ),
+        unit="nats",
+        **same_criterion,
+    )
+    measured = list(evidence.figures["seeds_measured"][close.name])
+    # The lecture's own words are relative: normalisation "reduce[s] sensitivity" to the init.
+    # Without a norm uniform init hits NaN (no final loss), so the no-norm spread is at least
+    # the gap between Xavier and Kaiming, which this divides by.
+    narrowed = evidence.check(
+        f"spread with {norm} over the Xavier-Kaiming gap without a norm, same seed",
+        [relative_spread(norm_ablation, norm, seed) for seed in measured],
+        comparison="<",
+        bound=1.0,
+        rule=every(),
+        document="These techniques reduce sensitivity to exact initial variance scaling",
+        reading=interpreted(
+            "relative, as the lecture's mitigations say: with the norm the three inits' spread "
+            "is smaller than without it (there uniform hits NaN: the Xavier-Kaiming gap "
+            "understates it)"
+        ),
+    )
+    for fraction in CLOSE_FRACTIONS:
+        evidence.sensitivity(
+            f"'close together' with {norm}: spread at most this fraction of chance",
+            fraction,
+            [
+                judge(
+                    f"spread with {norm}",
+                    [spread_with(norm, seed) for seed in measured],
+                    bound=fraction * chance,
+                    **same_criterion,
+                )
+            ],
         )
-    except ClaimNotMet as not_met:
+    evidence.sensitivity(f"reading of 'close together' with {norm}", "absolute", [close])
+    evidence.sensitivity(f"reading of 'close together' with {norm}", "relative", [narrowed])
+    if close.outcome != HELD:
         # "With normalisation" names no norm: name the norms with which the claim holds, by the
         # same criterion on the same seeds.
         others = [
-            judge(other, [spread_with(other, seed) for seed in seeds], **same_criterion)
+            judge(
+                other, [spread_with(other, seed) for seed in seeds], bound=bound, **same_criterion
+            )
             for other in NORMS
             if other != norm
         ]
         holding = [criterion for criterion in others if criterion.outcome == HELD]
-        if holding and not_met.criterion is not None:
-            evidence.condition(
+        relative = [v for v in narrowed.measured if v is not None]
+        sides = []
+        if holding:
+            sides.append(
                 f"holds with {' or '.join(c.name for c in holding)}, not with {norm}: mean "
                 f"spread {'; '.join(f'{c.name} {spread_interval(c)}' for c in holding)}; "
-                f"{norm} {spread_interval(not_met.criterion)} (close: at most {bound:.3f} nats)"
+                f"{norm} {spread_interval(close)} (close: at most {bound:.3f} nats)"
             )
-        raise
+        if narrowed.outcome == HELD and relative:
+            sides.append(
+                f"read relatively it holds with {norm}: its spread is {min(relative):.2f} to "
+                f"{max(relative):.2f} of the Xavier-Kaiming gap without a norm"
+            )
+        if sides:
+            evidence.condition("; ".join(sides))
+
+
+def relative_spread(ablation: NormAblation, norm: str, seed: int) -> float | None:
+    """The spread of the three inits' final losses with ``norm`` over the gap between Xavier's
+    and Kaiming's final losses without a norm, on one seed (None where one is missing)."""
+    with_norm = spread(finals(ablation.runs(norm, seed)).values())
+    without = finals(ablation.runs(None, seed))
+    xavier, kaiming = without.get("xavier"), without.get("kaiming")
+    if with_norm is None or xavier is None or kaiming is None or xavier == kaiming:
+        return None
+    return with_norm / abs(xavier - kaiming)
 
 
 def spread_interval(criterion: Criterion) -> str:
