@@ -160,6 +160,13 @@ def test_tanh_critical_line_matches_the_derived_values() -> None:
     assert theory.chi1("tanh", critical, 0.05) == pytest.approx(1.0, abs=1e-9)
 
 
+def test_erf_and_relu_critical_lines_are_the_closed_forms() -> None:
+    """erf at sigma_b2 = 0: q* = 0 and chi1 = sigma_w2 erf'(0)^2 = 4 sigma_w2 / pi; ReLU: 2."""
+    assert theory.critical_sigma_w2("erf", 0.0) == pytest.approx(math.pi / 4, rel=1e-9)
+    for sigma_b2 in (0.0, 0.05, 0.5):
+        assert theory.critical_sigma_w2("relu", sigma_b2) == pytest.approx(2.0, rel=1e-9)
+
+
 def test_tanh_gain_3_grows_the_gradient_std_by_1_364_per_layer() -> None:
     ratio = theory.gradient_std_ratio("tanh", 3.0)
     assert ratio == pytest.approx(1.364, abs=5e-4), f"expected 1.364, got {ratio}"

@@ -319,7 +319,13 @@ def _scale(rate: float) -> float:
 
 def critical_sigma_w2(name: str, sigma_b2: float = 0.0, q0: float = 1.0) -> float:
     """The sigma_w2 at which chi1 = 1 (the order-to-chaos line): Brent's method on ln chi1
-    (increasing in sigma_w2) in ln sigma_w2 over [1e-3, 1e3]; ValueError where it has none."""
+    (increasing in sigma_w2) in ln sigma_w2 over [1e-3, 1e3]; ValueError where it has none.
+
+    tanh: 1 at sigma_b2 = 0, 1.761 at 0.05; erf: pi / 4 at 0; ReLU: 2 at every sigma_b2 (chi1 =
+    sigma_w2 / 2), though with a bias q* is infinite from there on: the edge of chaos proper is
+    the point (2, 0) (Hayou et al. 2019). GeLU and SiLU without a bias: q* is 0 or infinite from
+    most q0 (the length map's positive root is unstable), so the line found is where q0 itself
+    is that root and depends on q0."""
     low, high = 1e-3, 1e3
 
     def log_chi(w2: float) -> float:
