@@ -9,6 +9,7 @@ the extra ``distributed`` is not installed (CI installs it: tox's spec environme
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -40,6 +41,7 @@ from initspec.cluster import (  # noqa: E402
     dumps_job,
     versions,
 )
+from initspec.experiments.init_ablation import DEFAULTS, run_ablations  # noqa: E402
 from initspec.interrupts import STOP, Interrupted  # noqa: E402
 from initspec.progress import quiet, step_printer  # noqa: E402
 
@@ -88,6 +90,10 @@ def scheduler() -> Iterator[str]:
         distributed.Client(local, set_as_default=False) as client,
     ):
         client.run(load_training)  # each worker's first imports, once for the module
+        # A pytester run drops the modules imported after its fixture began, and the modules
+        # torch loads on a first training step register operator libraries once a process (a
+        # second import fails): they load here, before any pytester fixture.
+        run_ablations([(dataclasses.replace(DEFAULTS, depth=2, width=4, steps=2), 0)])
         yield local.scheduler_address
 
 
