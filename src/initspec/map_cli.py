@@ -47,7 +47,9 @@ def run_map_command(args: argparse.Namespace) -> int:
     with tqdm(desc=f"map {args.name}", unit="cell", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
-            bar.total = total
+            if bar.total != total:
+                bar.total = total
+                bar.refresh()
             bar.update(done - bar.n)
 
         with single_thread():

@@ -286,6 +286,8 @@ def run_map(
     cells = [(x, y, s) for y in grid.y for x in grid.x for s in seeds]
     measured: list[dict[str, Any]] = []
     chunk = default_workers()  # cells side by side, one per core, each on one thread
+    if progress is not None:
+        progress(0, len(cells))  # the bar knows its total (and so its ETA) from the start
     for start in range(0, len(cells), chunk):
         batch = cells[start : start + chunk]
         jobs = [
