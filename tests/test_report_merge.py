@@ -227,3 +227,24 @@ def test_a_boolean_criterion_and_the_previous_verdict_read_back(tmp_path: Path) 
     entry = next(e for e in earlier.entries if e.id == A)
     assert entry.criteria[0]["measured"] == [True, False] and entry.criteria[0]["bound"] is True
     assert entry.previous_verdict == "holds"
+
+
+def test_a_quick_run_of_newer_code_is_of_record_beside_the_older_document_tier() -> None:
+    document = [outcome(A, "refuted", "t", tier="document", steps=1000, document_steps=1000)]
+    older = merge(document, [], "2026-01-01T00:00:00+00:00", "aaa").claims
+    quick = [outcome(A, "holds", "t", tier="quick", steps=1000, document_steps=1000)]
+    same_code = next(
+        e for e in merge(quick, older, "2026-01-02T00:00:00+00:00", "aaa").claims if e.id == A
+    )
+    assert (same_code.tier, same_code.verdict) == ("document", "refuted"), (
+        "a quick run of the same code keeps the document tier's verdict of record"
+    )
+    newer = next(
+        e for e in merge(quick, older, "2026-01-02T00:00:00+00:00", "bbb").claims if e.id == A
+    )
+    assert (newer.tier, newer.verdict) == ("quick", "holds"), (
+        "a verdict older than the code is not passed off as current"
+    )
+    assert newer.results["document"]["verdict"] == "refuted"
+    assert newer.results["document"]["commit"] == "aaa", "the older result keeps its commit"
+    assert newer.previous_verdict is None, "no earlier quick verdict: no change is claimed"

@@ -9,14 +9,16 @@ earlier result; a test this run did not run (deselected, skipped) keeps its earl
 :data:`initspec.outcome.VERDICTS` (error > refuted > inconclusive > conditional > holds >
 not-run), so a run of some of a claim's tests never hides the verdict of the others.
 
-The verdict of record (the entry's own ``verdict``, ``criteria``, ``tier``, ...) is the document
-tier's where the claim has one, else the quick tier's: a quick run never replaces a
-document-tier verdict; it is kept beside it in ``results["quick"]``. ``previous_verdict`` is the
-verdict the earlier report had in the same tier (None where it had none), so the list of
-verdicts that changed compares like with like; each tier's result carries its own
-``previous_verdict`` too, and ``previous_outcomes`` the criteria's outcomes in the earlier
-report's result of that tier. Every registry claim gets exactly one entry, so the counts by
-verdict add up to the registry's size.
+The verdict of record (the entry's own ``verdict``, ``criteria``, ``tier``, ...) is the
+document tier's where the claim has one, else the quick tier's: a quick run of the same code
+never replaces a document-tier verdict; it is kept beside it in ``results["quick"]``. A quick
+run of newer code (another commit) is of record until the document tier runs on that code, and
+the older document-tier result stays beside it with its commit (:func:`record_tier`).
+``previous_verdict`` is the verdict the earlier report had in the same tier (None where it had
+none), so the list of verdicts that changed compares like with like; each tier's result carries
+its own ``previous_verdict`` too, and ``previous_outcomes`` the criteria's outcomes in the
+earlier report's result of that tier. Every registry claim gets exactly one entry, so the
+counts by verdict add up to the registry's size.
 
 Reports written before per-test results (an entry with ``tests`` but no ``results``) are read
 as one result of the entry's tier; where such an entry had several tests, its criteria, notes
@@ -233,7 +235,19 @@ def _outcomes_of(result: Mapping[str, Any] | None) -> dict[str, str]:
 
 
 def record_tier(results: Mapping[str, Any]) -> str | None:
-    """The tier whose result is the verdict of record: the document tier's where there is one."""
+    """The tier whose result is the verdict of record: the document tier's where there is one,
+    unless a later quick-tier result measured other code (another commit): a verdict older than
+    the code is never passed off as current, so the newer code's verdict is of record and the
+    document tier's stays beside it, marked with its own commit."""
+    document, quick = results.get("document"), results.get("quick")
+    newer_code = (
+        document
+        and quick
+        and quick.get("commit") != document.get("commit")
+        and (quick.get("measured_at") or "") > (document.get("measured_at") or "")
+    )
+    if newer_code:
+        return "quick"
     return next((tier for tier in RECORD_ORDER if tier in results), None)
 
 
