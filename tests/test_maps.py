@@ -26,12 +26,21 @@ from initspec.maps_write import maps_of, write_map
 RATIO_RTOL = 0.2
 
 
+PROGRESS: list[tuple[int, int]] = []
+
+
 @pytest.fixture(scope="module")
 def blog(tmp_path_factory: pytest.TempPathFactory) -> tuple[MapResult, Path]:
-    result = run_map("blog-tanh")
+    result = run_map("blog-tanh", progress=lambda done, total: PROGRESS.append((done, total)))
     out = tmp_path_factory.mktemp("maps")
     write_map(result, out)
     return result, out
+
+
+def test_progress_knows_its_total_from_the_start(blog: tuple[MapResult, Path]) -> None:
+    total = len(blog[0].measured)
+    assert PROGRESS[0] == (0, total) and PROGRESS[-1] == (total, total), PROGRESS
+    assert [done for done, _ in PROGRESS] == sorted(done for done, _ in PROGRESS)
 
 
 @pytest.fixture(scope="module")
