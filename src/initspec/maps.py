@@ -240,8 +240,8 @@ SPECS: dict[str, MapSpec] = {
         marks=(
             (LAB_UNIFORM, 12, "U[-0.5, 0.5]"),
             (SMALL_UNIFORM, 12, "U[-0.05, 0.05]"),
-            (1.0, 12, "Kaiming"),
-            (0.5, 12, "Xavier"),
+            (1.0, 12, "Kaiming's sigma_w2"),  # the same variance, drawn uniform here
+            (0.5, 12, "Xavier's sigma_w2"),
         ),
     ),
     "lab03-blocks": MapSpec(
