@@ -413,7 +413,7 @@ def condition_from_horizons(
         std = statistics.fmean(ratio_last_to_first(s.column("std")) for s in snaps)
         grad = statistics.fmean(ratio_last_to_first(s.column("grad_std")) for s in snaps)
         label = horizon_label(horizon)
-        return f"{label}: activation std last/first {std:.2f}, gradient std {grad:.2f}"
+        return f"{label}: activation std last/first layer {std:.2f}, gradient std {grad:.2f}"
 
     evidence.condition(
         f"read at init or early in training (holds {', '.join(map(horizon_label, held))}; fails "
