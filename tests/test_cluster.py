@@ -163,10 +163,9 @@ def test_a_spec_judged_through_the_cluster_gets_the_local_verdict_and_values(
 
 
 def test_a_killed_worker_loses_no_run_and_counts_none_twice(
-    cluster: tuple[Cluster, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cluster: tuple[Cluster, list[str]], tmp_path: Path
 ) -> None:
     client, lines = cluster
-    monkeypatch.setattr(cluster_module, "PROGRESS_EVERY_S", 0.0)
     marker = tmp_path / "killed"
     jobs = [functools.partial(square_or_die_once, marker, index) for index in range(4)]
     assert client.run(jobs) == [0, 1, 4, 9]
@@ -175,9 +174,20 @@ def test_a_killed_worker_loses_no_run_and_counts_none_twice(
     assert str(os.getpid()) not in {worker.split(":")[1] for worker in client.ran}, (
         f"expected the runs on worker processes, not this one: {client.ran}"
     )
-    assert "runs sent to" in lines[0] and "dashboard http" in lines[0], lines[0]
-    assert any("runs done, ETA" in line for line in lines), f"no progress line in {lines}"
     assert lines[-1].startswith("cluster: 4/4 runs done in"), lines[-1]
+
+
+def test_progress_says_the_runs_done_with_an_eta_and_the_dashboard(
+    cluster: tuple[Cluster, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, lines = cluster
+    monkeypatch.setattr(cluster_module, "PROGRESS_EVERY_S", 0.0)
+    client.run([functools.partial(time.sleep, 0), functools.partial(time.sleep, 2)])
+    assert "cluster: 2 runs sent to" in lines[0] and "dashboard http" in lines[0], lines[0]
+    assert any(line.startswith("cluster: 1/2 runs done, ETA ") for line in lines[1:-1]), (
+        f"expected a line with one run of two done and an ETA, got {lines}"
+    )
+    assert lines[-1].startswith("cluster: 2/2 runs done in"), lines[-1]
 
 
 def test_a_worker_with_other_versions_is_refused_naming_both(
