@@ -17,7 +17,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from criteria import DEEP_DEPTH, LR_DROPPED, LR_FAR_TOO_HIGH, SHALLOW_DEPTH, SMALL_UNIFORM
+from criteria import DEEP_DEPTH, LR_DROPPED, LR_HIGH_SWEEP, SHALLOW_DEPTH, SMALL_UNIFORM
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
 from initspec.pytest_plugin import computed_once
@@ -54,13 +54,16 @@ def shallow_ablations(
 
 
 @pytest.fixture(scope="session")
-def high_lr_ablations(
+def high_lr_sweep(
     tmp_path_factory: pytest.TempPathFactory, lab01_plans: dict[str, Plan]
-) -> list[Ablation]:
-    """The lab's setup with a learning rate far too high."""
-    return _ablations(
-        tmp_path_factory, "lab01-high-lr", lab01_plans["pitfalls"], lr=LR_FAR_TOO_HIGH
-    )
+) -> dict[float, list[Ablation]]:
+    """The lab's setup at each "far too high" learning rate of the plausible range (runs that
+    hit NaN stop there, so a diverging setup costs a few steps)."""
+    plan = lab01_plans["pitfalls"]
+    return {
+        lr: _ablations(tmp_path_factory, f"lab01-high-lr-{lr:g}", plan, lr=lr)
+        for lr in LR_HIGH_SWEEP
+    }
 
 
 @pytest.fixture(scope="session")

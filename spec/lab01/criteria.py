@@ -28,6 +28,8 @@ SHALLOW_DEPTH = 3
 # "All three curves diverge. Your LR is too high": the lab gives no value; far too high here is
 # 10, ten thousand times the lab's 1e-3.
 LR_FAR_TOO_HIGH = 10.0
+# Its plausible range, a decade either side: the premise is judged at each.
+LR_HIGH_SWEEP = (LR_FAR_TOO_HIGH / 10, LR_FAR_TOO_HIGH, LR_FAR_TOO_HIGH * 10)
 # "Drop to 1e-4 and re-try."
 LR_DROPPED = CLAIMS["lab01.lr-too-high"].value("dropped_lr")
 # The hint of last resort's accidental init: "uniform [-0.05, 0.05]".

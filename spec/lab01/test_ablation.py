@@ -22,7 +22,7 @@ from torch import nn
 
 from initspec.claims import CLAIMS
 from initspec.data import batch_order, toy_data
-from initspec.evidence import Evidence
+from initspec.evidence import Evidence, interpreted, stated
 from initspec.experiments.init_ablation import (
     DEFAULTS,
     SLOPE_WINDOW,
@@ -30,17 +30,23 @@ from initspec.experiments.init_ablation import (
     run_ablation,
     weight_seed,
 )
+from initspec.judge import HELD, every, judge
 from initspec.metrics import rise_above_running_min
 from initspec.models import linear_layers
+from initspec.outcome import Criterion
 from initspec.phrases import (
+    SPIKE_FOLD,
+    TRAINS_BELOW,
     exploded,
     flat_at_chance,
     flat_band,
     low_loss_level,
     smooth_tolerance,
+    spike_fold,
     trains_level,
     window_means,
 )
+from initspec.theory import forward_variance_ratio
 from initspec.train import grad_norm
 
 if TYPE_CHECKING:
@@ -82,6 +88,10 @@ def test_uniform_init_does_not_train(lab_ablations: list[Ablation], evidence: Ev
         ],
         document="forward-pass blow-up → NaN within ~20 steps, or saturated ReLU → loss "
         "flatlines at random",
+        reading=interpreted(
+            "'~20' read as a first NaN at step 20 or before; 'flatlines at random' as a final "
+            "50-step mean within 3 % of chance (ln 2)"
+        ),
     )
 
 
@@ -89,6 +99,20 @@ def relu_growth(bound: float) -> float:
     """Predicted factor per Linear + ReLU on the second moment of U[-a, a] weights at the lab's
     width: n_in Var(W) / 2, Var = a^2 / 3."""
     return DEFAULTS.width * (bound * bound / 3) / 2
+
+
+# The theory's prediction beside the measured growth: initspec.theory's per-layer second-moment
+# ratio of a ReLU layer at sigma_w2 = n_in Var(W) (sigma_w2 / 2 at every depth).
+GROWTH_TOLERANCE = (
+    "25 %: at width 256 one layer's ratio fluctuates by about sqrt(5 / 256) = 14 % (a ReLU "
+    "unit's squared output has relative variance 5 over 256 units), the geometric mean of 11 "
+    "layers by about 4 %: the band is some 6 such deviations wide"
+)
+
+
+def theory_growth(bound: float) -> float:
+    """initspec.theory.forward_variance_ratio for ReLU at gain sqrt(n_in a^2 / 3)."""
+    return forward_variance_ratio("relu", math.sqrt(DEFAULTS.width * bound * bound / 3))
 
 
 def growth_band(bound: float) -> list[float]:
@@ -153,6 +177,9 @@ def test_uniform_fails_by_forward_blow_up_from_its_scale(
         "the uniform run hits NaN (forward blow-up)",
         [exploded(run.result.losses) for run in runs],
         document="At what step did uniform init produce its first NaN (or saturation)?",
+        reading=interpreted(
+            "the lab asks which failure happens and when; the claim's answer for its run: NaN"
+        ),
     )
     evidence.check(
         "second-moment growth per layer at init, against n_in Var(W) / 2",
@@ -160,6 +187,10 @@ def test_uniform_fails_by_forward_blow_up_from_its_scale(
         comparison="in",
         bound=growth_band(UNIFORM_BOUND),
         document="a different failure mode than blow-up but the same underlying cause",
+        reading=interpreted(
+            "the cause is the init's scale: the second moment changes by n_in Var(W) / 2 per "
+            "Linear + ReLU (mean field), within 25 % at width 256 on 256 inputs"
+        ).predicting(theory_growth(UNIFORM_BOUND), GROWTH_TOLERANCE),
     )
 
 
@@ -208,6 +239,10 @@ def test_the_same_formula_below_one_gives_the_flatline(
         comparison="in",
         bound=growth_band(SMALL_UNIFORM_BOUND),
         document="the same underlying cause",
+        reading=interpreted(
+            "the same formula, n_in Var(W) / 2 per Linear + ReLU, below one: the signal "
+            "shrinks at every layer (within 25 %)"
+        ).predicting(theory_growth(SMALL_UNIFORM_BOUND), GROWTH_TOLERANCE),
     )
     evidence.check(
         "final loss flat at chance (no NaN)",
@@ -216,13 +251,20 @@ def test_the_same_formula_below_one_gives_the_flatline(
         bound=list(flat_band(chance)),
         unit="nats",
         document="Uniform doesn't NaN, just plateaus ... no NaN, but no learning",
+        reading=interpreted("no learning: a final 50-step mean within 3 % of chance (ln 2)"),
     )
+
+
+# "Trains, but slowly": the shared phrase "trains" (a final loss at most this fraction of
+# chance) at the phrase's own level and across the plausible range of that level.
+TRAINS_FRACTIONS = (0.8, 0.9, 0.97)
 
 
 @pytest.mark.claim("lab01.xavier-slow")
 def test_xavier_trains_but_slowly(lab_ablations: list[Ablation], evidence: Evidence) -> None:
-    """ "Trains, but slowly": it trains (the phrase), ends clearly above Kaiming ("somewhere in
-    between"), and is still going down over the document's last-200-step window."""
+    """ "Trains, but slowly. Loss curve descends sluggishly": it is still going down over the
+    document's last-200-step window, ends clearly above Kaiming ("somewhere in between"), and
+    trains (the phrase); two readings of the words, judged side by side."""
     chance = lab_ablations[0].chance
     xavier, kaiming = finals(lab_ablations, "xavier"), finals(lab_ablations, "kaiming")
     above_kaiming = [
@@ -239,32 +281,82 @@ def test_xavier_trains_but_slowly(lab_ablations: list[Ablation], evidence: Evide
         slope_window=SLOPE_WINDOW,
         flat_at_chance=[flat_at_chance(loss, chance) for loss in xavier],
     )
-    # Every seed: the document says what the Xavier run does at the lab's setup.
-    evidence.check(
-        "final loss: trains",
-        xavier,
-        comparison="<=",
-        bound=trains_level(chance),
-        unit="nats",
-        document="Xavier: trains, but slowly.",
+    slope_words = (
+        "Loss curve descends sluggishly ... Compute the slope of its loss curve over the last "
+        "200 steps."
     )
-    evidence.check(
+    slope_reading = interpreted(
+        "descends: a negative least-squares slope over the lab's last-200-step window"
+    )
+    gap_reading = interpreted("ends at least 0.1 nat above Kaiming (uniform, above it, hits NaN)")
+
+    def trains_at(fraction: float) -> Criterion:
+        return judge(
+            f"final loss at most {fraction:g} of chance: trains",
+            xavier,
+            comparison="<=",
+            bound=fraction * chance,
+            rule=every(),
+            unit="nats",
+        )
+
+    # Every seed: the document says what the Xavier run does at the lab's setup.
+    descends = evidence.check(
+        f"slope of the loss over the last {SLOPE_WINDOW} steps",
+        slopes,
+        comparison="<",
+        bound=0.0,
+        unit="nats/step",
+        document=slope_words,
+        reading=slope_reading,
+    )
+    between = evidence.check(
         "final loss above Kaiming's",
         above_kaiming,
         comparison=">=",
         bound=CLEAR_GAP,
         unit="nats",
         document="the Xavier run is somewhere in between",
+        reading=gap_reading,
     )
-    evidence.check(
-        f"slope of the loss over the last {SLOPE_WINDOW} steps",
-        slopes,
-        comparison="<",
-        bound=0.0,
-        unit="nats/step",
-        document="Loss curve descends sluggishly ... Compute the slope of its loss curve over "
-        "the last 200 steps.",
+    trained = evidence.check(
+        "final loss: trains",
+        xavier,
+        comparison="<=",
+        bound=trains_level(chance),
+        unit="nats",
+        document="Xavier: trains, but slowly.",
+        reading=interpreted(
+            "the shared phrase 'trains': a final 50-step mean at most 80 % of chance, within "
+            "the lab's 1000 steps"
+        ),
     )
+    for fraction in TRAINS_FRACTIONS:
+        evidence.sensitivity(
+            "'trains': final loss at most this fraction of chance",
+            fraction,
+            [trains_at(fraction), descends, between],
+        )
+    evidence.sensitivity(
+        "reading of 'trains, but slowly'",
+        "final loss <= 80 % of chance",
+        [trained, descends, between],
+    )
+    evidence.sensitivity(
+        "reading of 'trains, but slowly'", "loss still descending", [descends, between]
+    )
+    if trained.outcome != HELD and descends.outcome == HELD and between.outcome == HELD:
+        finite = [loss for loss in xavier if loss is not None]
+        evidence.condition(
+            f"holds read as a loss still descending: a negative slope over the last "
+            f"{SLOPE_WINDOW} steps on {descends.held} of {descends.run} seeds (steepest "
+            f"{min(s for s in slopes if s is not None):.2g} nats/step), ending "
+            f"{min(a for a in above_kaiming if a is not None):.2f} to "
+            f"{max(a for a in above_kaiming if a is not None):.2f} nats above Kaiming; not read "
+            f"as training to at most {TRAINS_BELOW:g} of chance in the lab's 1000 steps: "
+            f"{trained.held} of {trained.run} seeds (final losses {min(finite):.2f} to "
+            f"{max(finite):.2f}, chance {chance:.3f})"
+        )
 
 
 @pytest.mark.claim("lab01.kaiming-trains")
@@ -290,14 +382,34 @@ def test_kaiming_descends_smoothly_to_a_low_loss(
         bound=low_loss_level(chance),
         unit="nats",
         document="Kaiming: trains as expected.",
+        reading=interpreted(
+            "the shared phrase 'a low loss': a final 50-step mean at most a tenth of chance"
+        ),
     )
     evidence.check(
-        "largest rise of a window mean above the lowest before it: smooth",
+        "largest rise of a 50-step window mean above the lowest before it: smooth",
         rises,
         comparison="<=",
         bound=smooth_tolerance(chance),
         unit="nats",
         document="Smooth descent.",
+        reading=interpreted(
+            "the shared phrase 'smooth', slow half: no 50-step window mean rises more than 3 % "
+            "of chance above the lowest before it"
+        ),
+    )
+    evidence.check(
+        "largest jump of one step's loss over the lowest of the 5 before it: smooth",
+        [spike_fold(run.result.losses, chance) for run in runs],
+        comparison="<",
+        bound=SPIKE_FOLD,
+        unit="times",
+        document="Smooth descent.",
+        reading=interpreted(
+            "the shared phrase 'smooth', fast half: no step's loss jumps two-fold or more over "
+            "the lowest of the 5 steps before it (by more than half of chance), first steps "
+            "included"
+        ),
     )
 
 
@@ -329,12 +441,14 @@ def test_curves_end_clearly_apart_kaiming_xavier_uniform(
         bound=CLEAR_GAP,
         unit="nats",
         document="three curves on the same axes, clearly differentiated",
+        reading=interpreted("clearly apart: final losses at least 0.1 nat apart"),
     )
     evidence.check_all(
         "uniform ends clearly above Xavier, or hit NaN",
         uniform_above_xavier,
         document="the uniform run diverges or flatlines; the Kaiming run trains; the Xavier run "
         "is somewhere in between",
+        reading=interpreted("uniform hits NaN, or ends at least 0.1 nat above Xavier"),
     )
 
 
@@ -391,6 +505,7 @@ def test_runs_share_batches_but_not_weights(
         [same for same, _, _ in watched],
         document="Same seed for data shuffling across runs (so the three runs see identical "
         "batch sequences).",
+        reading=stated(),
     )
     evidence.check_all(
         "weight seeds differ from each other and from the data seed",
@@ -399,6 +514,7 @@ def test_runs_share_batches_but_not_weights(
             for seed, (_, weights, _) in zip(seeds, watched, strict=True)
         ],
         document="Different seed for each init's weight sampling",
+        reading=stated(),
     )
     evidence.check(
         "largest |correlation| of two runs' first-layer weights",
@@ -406,4 +522,8 @@ def test_runs_share_batches_but_not_weights(
         comparison="<",
         bound=INDEPENDENT_CORRELATION,
         document="so the inits themselves are independent draws",
+        reading=interpreted(
+            "independent: two runs' standardised first-layer weights correlate by less than "
+            "0.02 (about 5 standard deviations of independent draws' correlation)"
+        ),
     )
