@@ -285,3 +285,18 @@ def test_a_job_that_cannot_leave_this_process_is_refused_before_sending(
     with pytest.raises(ClusterError, match="cannot be sent to the cluster"):
         client.run([job])
     assert not lines, f"expected nothing sent, got {lines}"
+
+
+def test_an_unreachable_scheduler_stops_initspec_map_before_any_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 1.0)
+    out = tmp_path / "maps"
+    code = main(["map", "lab03-blocks", "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"])
+    captured = capsys.readouterr()
+    assert code == 2, f"expected exit code 2, got {code}"
+    assert captured.err == captured.err.splitlines()[0] + "\n", (
+        f"expected one line, got {captured.err!r}"
+    )
+    assert "cannot reach the Dask scheduler" in captured.err, captured.err
+    assert not out.exists(), f"expected nothing written in {out}"

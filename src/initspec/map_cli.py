@@ -32,28 +32,49 @@ def add_map_command(commands: Any) -> None:
     parser.add_argument(
         "--seed-base", type=int, default=0, metavar="N", help="added to every seed (default 0)"
     )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="measure every cell as a task on the Dask scheduler at ADDRESS (default "
+        "$INITSPEC_SCHEDULER, else here); needs initspec[distributed]",
+    )
 
 
 def run_map_command(args: argparse.Namespace) -> int:
     """Measure the map with a progress bar and ETA; print the files written."""
     from tqdm import tqdm
 
+    from initspec.cluster import ClusterError, on_cluster
     from initspec.maps import get_spec, run_map
     from initspec.maps_write import write_map
     from initspec.threads import single_thread
 
     get_spec(args.name)  # an unknown name: ValueError, one line, exit 2 (before any work)
     started = time.monotonic()
-    with tqdm(desc=f"map {args.name}", unit="cell", file=sys.stderr) as bar:
 
-        def progress(done: int, total: int) -> None:
-            if bar.total != total:
-                bar.total = total
-                bar.refresh()
-            bar.update(done - bar.n)
+    def say(text: str) -> None:
+        tqdm.write(f"initspec: {text}", file=sys.stderr)
 
-        with single_thread():
-            result = run_map(args.name, full=args.full, seed_base=args.seed_base, progress=progress)
+    # A scheduler that cannot be reached, or other versions: one line, before the bar and cells.
+    try:
+        with (
+            on_cluster(args.scheduler, say),
+            tqdm(desc=f"map {args.name}", unit="cell", file=sys.stderr) as bar,
+        ):
+
+            def progress(done: int, total: int) -> None:
+                if bar.total != total:
+                    bar.total = total
+                    bar.refresh()
+                bar.update(done - bar.n)
+
+            with single_thread():
+                result = run_map(
+                    args.name, full=args.full, seed_base=args.seed_base, progress=progress
+                )
+    except ClusterError as error:
+        raise ValueError(str(error)) from None
     for path in write_map(result, Path(args.out)):
         print(path)
     print(f"{len(result.measured)} cells in {time.monotonic() - started:.0f} s", file=sys.stderr)

@@ -278,14 +278,15 @@ def run_map(
     cells run side by side (initspec.parallel.side_by_side: the same numbers as one by one).
 
     ``progress(done, total)`` is called after each cell (the CLI draws a bar with its ETA)."""
-    from initspec.parallel import default_workers, side_by_side
+    from initspec.parallel import default_workers, dispatching, side_by_side
 
     spec = get_spec(name)
     grid = spec.full if full else spec.coarse
     seeds = [seed_base + seed for seed in grid.seeds]
     cells = [(x, y, s) for y in grid.y for x in grid.x for s in seeds]
     measured: list[dict[str, Any]] = []
-    chunk = default_workers()  # cells side by side, one per core, each on one thread
+    # cells side by side, one per core, each on one thread; on a cluster (--scheduler), all at once
+    chunk = len(cells) if dispatching() else default_workers()
     if progress is not None:
         progress(0, len(cells))  # the bar knows its total (and so its ETA) from the start
     for start in range(0, len(cells), chunk):

@@ -42,6 +42,11 @@ def set_dispatcher(dispatcher: Dispatcher | None) -> Dispatcher | None:
     return previous
 
 
+def dispatching() -> bool:
+    """Whether :func:`side_by_side` sends its jobs elsewhere now (:func:`set_dispatcher`)."""
+    return _dispatcher is not None
+
+
 @contextlib.contextmanager
 def one_job() -> Iterator[None]:
     """Inside the block this thread runs one job: torch on one intra-op thread, and a
