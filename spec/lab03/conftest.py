@@ -21,6 +21,7 @@ them and leaves a pickle for the others.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -32,6 +33,7 @@ from initspec.claims import CLAIMS
 from initspec.data import toy_data
 from initspec.evidence import Evidence, current_seed_base, current_tier
 from initspec.experiments.residual_depth import DeepRun, ResidualDepthConfig, train_variant
+from initspec.gains import DOCUMENT_GELU_GAIN, gelu_gain
 from initspec.parallel import side_by_side
 from initspec.pytest_plugin import computed_once
 
@@ -41,6 +43,21 @@ QUICK_STEPS = 150  # the first-steps claims: "~50 steps, then plateaus" (a windo
 QUICK_STEPS_100_BLOCKS = 60  # a 100-block step costs two 50-block steps
 WEIGHT_SEEDS = {"quick": (1, 2, 3), "document": (1, 2, 3, 4, 5)}
 DEPTH_100 = int(CLAIMS["lab03.depth-100"].value("depth"))  # "at 100 layers"
+# The learning rate lab 03 leaves open (lab 01's 1e-3 is assumed), and its plausible range.
+LR = ResidualDepthConfig().lr
+LR_RANGE = (LR / 3, LR, LR * 3)
+# "Drops below 1e-7 within ~100 steps": the plain model at the other learning rates trains
+# steps 0-100 in both tiers (the claim's own horizon).
+VANISH_STEPS = int(CLAIMS["lab03.plain-grad-vanishes"].value("within_steps")) + 1
+# The residual model's loss jumps in its first steps ("smooth"'s fast half): its runs at the
+# other learning rates train this many steps, in both tiers.
+SPIKE_STEPS = 30
+# The pre-chain model explodes in its first forward pass (a loss of about 1e15 at step 0 and a
+# NaN at step 1): its runs at other gains and learning rates train this many steps at most.
+EXPLOSION_STEPS = 20
+# The gains the pre-chain placement is judged at: GeLU's second-moment (Kaiming) gain, the
+# lab's 1.7 and their geometric mean.
+PRE_CHAIN_GAINS = (gelu_gain(), math.sqrt(gelu_gain() * DOCUMENT_GELU_GAIN), DOCUMENT_GELU_GAIN)
 
 # Each setup: options for initspec.blocks.BlockConfig (the defaults are the document's setup).
 SETUPS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
@@ -53,6 +70,28 @@ SETUPS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         "pre-chain": {"residual": False, "norm": "pre-chain"},
         # Pitfall: "Reduce the inner-block init scale": a tenth of the default.
         "small-scale": {"residual": True, "inner_scale": 0.1},
+        # Sensitivity: the plain model at the other learning rates of LR_RANGE.
+        **{f"plain-lr-{lr:g}": {"residual": False, "lr": lr} for lr in LR_RANGE if lr != LR},
+        **{f"residual-lr-{lr:g}": {"residual": True, "lr": lr} for lr in LR_RANGE if lr != LR},
+        # Sensitivity: the pre-chain placement at other gains and learning rates.
+        **{
+            f"pre-chain-gain-{gain:.3g}": {"residual": False, "norm": "pre-chain", "gain": gain}
+            for gain in PRE_CHAIN_GAINS
+            if gain != DOCUMENT_GELU_GAIN
+        },
+        **{
+            f"pre-chain-lr-{lr:g}": {"residual": False, "norm": "pre-chain", "lr": lr}
+            for lr in LR_RANGE
+            if lr != LR
+        },
+    }
+)
+# Steps of the sensitivity setups, in both tiers (the others train the tier's horizon).
+SENSITIVITY_STEPS: Mapping[str, int] = MappingProxyType(
+    {
+        **{name: VANISH_STEPS for name in SETUPS if name.startswith("plain-lr-")},
+        **{name: SPIKE_STEPS for name in SETUPS if name.startswith("residual-lr-")},
+        **{name: EXPLOSION_STEPS for name in SETUPS if name.startswith("pre-chain-")},
     }
 )
 
@@ -86,6 +125,8 @@ def plans(tier: str, seed_base: int) -> dict[str, Plan]:
     quick = tier == "quick"
 
     def steps(name: str) -> int:
+        if name in SENSITIVITY_STEPS:
+            return SENSITIVITY_STEPS[name]
         if not quick:
             return DOCUMENT_STEPS
         return QUICK_STEPS_100_BLOCKS if name == "plain-100" else QUICK_STEPS
@@ -150,3 +191,33 @@ residual = _fixture("residual")
 plain_100 = _fixture("plain-100")
 pre_chain = _fixture("pre-chain")
 small_scale = _fixture("small-scale")
+
+
+@pytest.fixture(scope="session")
+def plain_by_lr(deep_runs: dict[str, Runs]) -> dict[float, Runs]:
+    """The plain model at each learning rate of LR_RANGE (the assumed one: the lab's run)."""
+    return {lr: deep_runs["plain" if lr == LR else f"plain-lr-{lr:g}"] for lr in LR_RANGE}
+
+
+@pytest.fixture(scope="session")
+def residual_by_lr(deep_runs: dict[str, Runs]) -> dict[float, Runs]:
+    """The residual model at each learning rate of LR_RANGE (the assumed one: the lab's run;
+    the others train SPIKE_STEPS steps)."""
+    return {lr: deep_runs["residual" if lr == LR else f"residual-lr-{lr:g}"] for lr in LR_RANGE}
+
+
+@pytest.fixture(scope="session")
+def pre_chain_sweep(deep_runs: dict[str, Runs]) -> dict[str, dict[float, Runs]]:
+    """The pre-chain model at each gain of PRE_CHAIN_GAINS and each lr of LR_RANGE (the lab's
+    gain and the assumed lr: the pre-chain run of the tier)."""
+    return {
+        "gain": {
+            gain: deep_runs[
+                "pre-chain" if gain == DOCUMENT_GELU_GAIN else f"pre-chain-gain-{gain:.3g}"
+            ]
+            for gain in PRE_CHAIN_GAINS
+        },
+        "lr": {
+            lr: deep_runs["pre-chain" if lr == LR else f"pre-chain-lr-{lr:g}"] for lr in LR_RANGE
+        },
+    }

@@ -13,7 +13,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from initspec.evidence import Evidence
+from initspec.evidence import Evidence, interpreted, stated
 from initspec.residual import Residual
 
 DTYPES = {
@@ -52,6 +52,7 @@ def test_residual_adds_its_input_and_passes_gradcheck(evidence: Evidence) -> Non
         bound=0.0,
         comparison="==",
         document="a Residual(f) module that computes y = x + f(x)",
+        reading=stated("exactly: the largest difference is 0"),
     )
     evidence.check(
         "gradcheck of Residual(Linear -> GeLU) in float64",
@@ -59,6 +60,7 @@ def test_residual_adds_its_input_and_passes_gradcheck(evidence: Evidence) -> Non
         bound=True,
         comparison="==",
         document="Gradcheck the residual.",
+        reading=interpreted("torch.autograd.gradcheck in float64, its default tolerances"),
     )
 
 
@@ -77,6 +79,7 @@ def test_zero_branch_is_exactly_the_identity(
         bound=True,
         comparison="==",
         document="Verify that Residual(lambda x: 0 * x) is exactly the identity.",
+        reading=interpreted("exactly the identity keeps the input's dtype too"),
     )
     evidence.check(
         "max |Residual(x -> 0*x)(x) - x| over shapes, dtypes and draws",
@@ -84,6 +87,7 @@ def test_zero_branch_is_exactly_the_identity(
         bound=0.0,
         comparison="==",
         document="Verify that Residual(lambda x: 0 * x) is exactly the identity.",
+        reading=stated("exactly: the largest difference is 0, for finite inputs"),
     )
 
 
@@ -102,6 +106,7 @@ def test_negated_branch_gives_exactly_zero(
         bound=0.0,
         comparison="==",
         document="constructs a Residual(lambda x: -x) and verifies Residual.forward(x) == 0",
+        reading=stated(),
     )
 
 
@@ -117,4 +122,5 @@ def test_zero_branch_is_identity_for_non_finite_inputs_too(evidence: Evidence) -
         bound=1.0,
         comparison="==",
         document="Verify that Residual(lambda x: 0 * x) is exactly the identity.",
+        reading=interpreted("a finite entry stays exact beside an infinite one (0 * inf is NaN)"),
     )
