@@ -298,3 +298,15 @@ def test_a_log_scale_only_past_three_decades_of_positive_values() -> None:
     assert not log_scale([0.2, 0.3, 0.05])
     assert not log_scale([0.0, 1e-3, 10.0]), "a zero cannot be shown on a log axis"
     assert not log_scale([-1.0, 1e4])
+
+
+def test_a_claims_page_links_the_maps_that_contain_it(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    (reports / "maps").mkdir(parents=True)
+    (reports / "maps" / "lab01-relu.md").write_text("# Map: lab01-relu\n", encoding="utf-8")
+    write_sample(reports)
+    text = page(reports, KAIMING)
+    assert "## Where it stops holding" in text, "expected the maps section on the page"
+    assert "[map lab01-relu](../maps/lab01-relu.md)" in text, text[-1500:]
+    html = (reports / "index.html").read_text(encoding="utf-8")
+    assert 'href="maps/lab01-relu.md"' in html, "expected the one-page report to link the map"

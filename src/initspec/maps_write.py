@@ -6,20 +6,9 @@ import json
 from pathlib import Path
 
 from initspec.artifacts import strict
+from initspec.map_claims import CLAIMS_OF
 from initspec.maps import MapResult
 from initspec.maps_plot import draw_map
-
-# The claims each map contains: their pages link to the map's page.
-CLAIMS_OF = {
-    "blog-tanh": ("blog.gain-too-small", "blog.gain-five-thirds", "blog.gain-too-large"),
-    "lab01-relu": ("lab01.uniform-fails", "lab01.uniform-failure-mode", "lab01.kaiming-trains"),
-    "lab03-blocks": ("lab03.plain-grad-vanishes", "lab03.residual-grad-range", "lab03.depth-100"),
-}
-
-
-def maps_of(claim_id: str) -> list[str]:
-    """The maps that contain ``claim_id`` (their pages are reports/maps/<name>.md)."""
-    return [name for name, claims in CLAIMS_OF.items() if claim_id in claims]
 
 
 def write_map(result: MapResult, out: Path) -> list[Path]:

@@ -202,6 +202,9 @@ def render_claim_page(view: ClaimView) -> str:
     lines.append(
         f"Shown in the lab directory {md_link(view.lab)}." if view.lab else "No lab shows it."
     )
+    if view.maps:
+        lines += ["", "## Where it stops holding", ""]
+        lines += [f"- {md_link(m)}" for m in view.maps]
 
     seeds = entry.seeds
     lines += [

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from initspec.map_claims import maps_of
 from initspec.report.changes import change_reasons, change_text
 from initspec.report.entry import ClaimEntry
 from initspec.report.sensitivity import used_values
@@ -178,6 +179,7 @@ class ClaimView:
     tests: list[TestLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the notes the finding does not restate
     readings: list[ReadingGroup] = field(default_factory=list)
+    maps: list[Link] = field(default_factory=list)  # the maps that contain the claim
 
     @property
     def id(self) -> str:
@@ -320,6 +322,7 @@ def claim_view(
         figure=figure,
         artifacts=[link(a, PurePosixPath(a).name, reports_dir) for a in entry.artifacts],
         lab=lab,
+        maps=[link(f"maps/{name}.md", f"map {name}", reports_dir) for name in maps_of(entry.id)],
         evidence=[
             EvidenceBlock(test, evidence_items(figures))
             for test, figures in entry.evidence.items()
