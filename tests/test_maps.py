@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from initspec.cli import main
-from initspec.maps import SPECS, MapResult, outcome_share, run_map
 from initspec.map_claims import maps_of
+from initspec.maps import SPECS, MapResult, outcome_share, run_map
 from initspec.maps_write import write_map
 
 # The blog map's measured per-layer gradient ratio at init within 20 % of the theory's for the
