@@ -80,11 +80,11 @@ def test_a_quick_run_never_replaces_a_document_verdict() -> None:
         "t1",
         "c1",
     )
-    quick = merge(
+    quick = merge(  # the same code (commit c1): the document tier stays of record
         [outcome(A, "inconclusive", HOLDS_TEST, tier="quick", steps=150, document_steps=1000)],
         document.claims,
         "t2",
-        "c2",
+        "c1",
     )
     entry = entry_of(quick.claims, A)
     assert (entry.verdict, entry.tier, entry.steps, entry.measured_at) == (
@@ -207,7 +207,7 @@ def test_the_summary_counts_a_quick_result_beside_a_document_verdict(tmp_path: P
     from initspec.run_summary import claims_summary
 
     document = merge([outcome(A, "holds", HOLDS_TEST, tier="document")], [], "t1", "c1")
-    quick = merge([outcome(A, "refuted", HOLDS_TEST)], document.claims, "t2", "c2")
+    quick = merge([outcome(A, "refuted", HOLDS_TEST)], document.claims, "t2", "c1")
     lines = claims_summary(tmp_path, quick)
     assert "0 measured in this run (and 1 in another tier only" in lines[0], lines
     assert not any("verdict changed" in line for line in lines), lines
