@@ -89,6 +89,19 @@ def test_every_claim_has_a_source_and_a_statement() -> None:
 
 
 @pytest.mark.skipif(not CATALOG.exists(), reason="the shared catalog is not beside this checkout")
+def test_every_claim_says_the_setup_choices_its_documents_leave_open() -> None:
+    """Issue #23, item 2: every claim has assumptions, each with a value and a reason."""
+    bare = [claim.id for claim in CLAIMS.values() if not claim.assumptions]
+    assert not bare, f"expected every claim to list its assumptions; none listed by: {bare}"
+    vague = [
+        (claim.id, a.parameter)
+        for claim in CLAIMS.values()
+        for a in claim.assumptions
+        if not (a.parameter.strip() and a.value.strip() and a.why.strip())
+    ]
+    assert not vague, f"expected a parameter, value and reason for each assumption: {vague}"
+
+
 def test_registry_matches_the_catalog() -> None:
     catalog = catalog_claims()
     assert catalog, f"no claim rows found in {CATALOG}"

@@ -73,6 +73,37 @@ def test_rerunning_the_refuting_test_alone_can_change_the_verdict() -> None:
     assert [e.id for e in second.changes()] == [A]
 
 
+def test_partial_runs_of_one_commit_list_every_change_against_the_previous_code() -> None:
+    """Two runs of commit c2, each over part of the spec: the second keeps the change the first
+    recorded for a claim it did not measure, with the criteria that changed outcome."""
+    old = merge(
+        [
+            outcome(A, "refuted", REFUTES_TEST, criteria=[not_met()]),
+            outcome(B, "holds", HOLDS_TEST),
+        ],
+        [],
+        "t1",
+        "c1",
+    )
+    met = judge("variance", [0.08, 0.085], bound=[0.07, 0.09], comparison="in", rule=every())
+    first = merge([outcome(A, "holds", REFUTES_TEST, criteria=[met])], old.claims, "t2", "c2")
+    assert [e.id for e in first.changes()] == [A]
+    second = merge([outcome(B, "holds", HOLDS_TEST)], first.claims, "t3", "c2")
+    entry = entry_of(second.claims, A)
+    assert (entry.previous_verdict, entry.verdict) == ("refuted", "holds"), (
+        f"expected the change refuted -> holds kept at the same commit, got "
+        f"{entry.previous_verdict} -> {entry.verdict}"
+    )
+    assert entry.previous_outcomes == {"variance": "not-met"}, entry.previous_outcomes
+    assert [e.id for e in second.changes()] == [A]
+    # Measured again on other code, the comparison is with c2's own verdict.
+    third = merge([outcome(B, "holds", HOLDS_TEST)], second.claims, "t4", "c3")
+    assert third.changes() == [], [e.id for e in third.changes()]
+    # Measured again at c2 with the same verdict: still the change against c1.
+    again = merge([outcome(A, "holds", REFUTES_TEST, criteria=[met])], first.claims, "t3", "c2")
+    assert [e.id for e in again.changes()] == [A]
+
+
 def test_a_quick_run_never_replaces_a_document_verdict() -> None:
     document = merge(
         [outcome(A, "holds", HOLDS_TEST, tier="document", steps=1000, document_steps=1000)],

@@ -1188,6 +1188,23 @@ _CLAIMS: tuple[Claim, ...] = (
         "lecture.mitigations",
         LECTURE,
         "Residual connections, normalisation layers and Adam make training far less sensitive to the init scale.",
+        assumptions=(
+            Assumption(
+                "setup",
+                "lab 01's 12-layer ReLU MLP (width 256, SGD momentum 0.9, lr 1e-3, batch 64), one mitigation at a time",
+                "the lecture names the mitigations and no model; lab 01's is the course's deep MLP",
+            ),
+            Assumption(
+                "Adam's learning rate",
+                "1e-3, the same as SGD's",
+                "the lecture gives none; 1e-3 is Adam's usual default",
+            ),
+            Assumption(
+                "'sensitive to the init scale'",
+                "the width in octaves of the window of init scales U[-a, a] that train, a from a_K / 8 to 8 a_K",
+                "the lecture gives no measure; a window of scales that train is what an init scale chosen blind must hit",
+            ),
+        ),
     ),
     Claim(
         "lecture.bn-standardises",
@@ -1341,18 +1358,44 @@ _THEORY_CLAIMS: tuple[Claim, ...] = (
         THEORY,
         "For tanh, the per-layer gradient std ratio crosses 1 where chi1 = sigma_w2 E[phi'(sqrt(q*) z)^2] = 1: at sigma_w2 = 1.761 for sigma_b2 = 0.05 and 2.505 for sigma_b2 = 0.3 (Schoenholz et al. 2017).",
         numbers=MappingProxyType({"sigma_b2_low": 0.05, "sigma_b2_high": 0.3}),
+        assumptions=(
+            Assumption(
+                "network",
+                "width 512, 20 layers, batch 64, float64, pre-activations started at q*",
+                "the theory is of infinite width; 512 keeps the finite-width correction to chi1 near 0.2 %",
+            ),
+        ),
     ),
     Claim(
         "theory.relu-edge-of-chaos",
         THEORY,
         "For ReLU the edge of chaos is the single point sigma_w2 = 2, sigma_b2 = 0: there the gradient std is kept layer to layer and q is a fixed point; a bias makes q grow without bound (Hayou et al. 2019).",
         numbers=MappingProxyType({"sigma_w2": 2.0, "sigma_b2": 0.0}),
+        assumptions=(
+            Assumption(
+                "network",
+                "width 512, 20 layers, batch 64, float64",
+                "the theory is of infinite width; at 512 one seed's log gradient ratio scatters by about 0.4 and the mean over seeds decides",
+            ),
+        ),
     ),
     Claim(
         "theory.trainable-depth",
         THEORY,
         "The depth to which a network trains grows with the correlation depth scale xi_c (Schoenholz et al. 2017: about 6 xi_c).",
         numbers=MappingProxyType({"xi_c_multiple": 6.0}),
+        assumptions=(
+            Assumption(
+                "network and training",
+                "the blog post's tanh MLP (layers of 100) trained by its loop: plain SGD, lr 0.075, batch 32, 1000 steps",
+                "the theory predicts a depth scale, not a training run; the post's model is the course's tanh MLP",
+            ),
+            Assumption(
+                "gains and depths",
+                "gains 0.5 and 0.8 (ordered phase, xi_c 0.72 and 2.24), depths 2, 4, 8, 16",
+                "two gains whose xi_c differ threefold, on a doubling grid of depths around 6 xi_c",
+            ),
+        ),
     ),
 )
 

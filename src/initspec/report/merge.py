@@ -15,7 +15,9 @@ never replaces a document-tier verdict; it is kept beside it in ``results["quick
 run of newer code (another commit) is of record until the document tier runs on that code, and
 the older document-tier result stays beside it with its commit (:func:`record_tier`).
 ``previous_verdict`` is the verdict the earlier report had in the same tier (None where it had
-none), so the list of verdicts that changed compares like with like; each tier's result carries
+none; where that report measured the same commit, the verdict its result replaced, so partial
+runs of one commit list every change against the previous code), so the list of verdicts that
+changed compares like with like; each tier's result carries
 its own ``previous_verdict`` too, and ``previous_outcomes`` the criteria's outcomes in the
 earlier report's result of that tier. Every registry claim gets exactly one entry, so the
 counts by verdict add up to the registry's size.
@@ -234,6 +236,22 @@ def _outcomes_of(result: Mapping[str, Any] | None) -> dict[str, str]:
     }
 
 
+def _same_code(result: Mapping[str, Any], commit: str | None) -> bool:
+    """Whether ``result`` was measured on the code of ``commit`` and recorded what it replaced."""
+    return (
+        commit is not None
+        and result.get("commit") == commit
+        and result.get("previous_verdict") is not None
+    )
+
+
+def _baseline(result: Mapping[str, Any], commit: str | None) -> str:
+    """The verdict a tier's new result is compared with: the stored result's own, unless that
+    was measured on this same code, whose baseline is the one it replaced. So the runs of one
+    commit, each over part of the spec, list every change against the previous code's report."""
+    return str(result["previous_verdict"] if _same_code(result, commit) else result["verdict"])
+
+
 def record_tier(results: Mapping[str, Any]) -> str | None:
     """The tier whose result is the verdict of record: the document tier's where there is one,
     unless a later quick-tier result measured other code (another commit): a verdict older than
@@ -288,8 +306,12 @@ def _of_record(claim: Claim, results: dict[str, dict[str, Any]]) -> ClaimEntry:
 def merged_entry(claim: Claim, before: ClaimEntry | None, batches: Sequence[Batch]) -> ClaimEntry:
     """The claim's entry after ``batches`` (oldest first) are merged into ``before``."""
     results = earlier_results(before)
-    previous = {tier: result["verdict"] for tier, result in results.items()}
+    code = batches[-1].commit if batches else None
+    stored = (before.results or legacy_results(before)) if before is not None else {}
+    previous = {tier: _baseline(result, code) for tier, result in stored.items()}
     criteria_before = {tier: _outcomes_of(result) for tier, result in results.items()}
+    if before is not None and before.tier in stored and _same_code(stored[before.tier], code):
+        criteria_before[before.tier] = dict(before.previous_outcomes)
     touched: set[str] = set()
     for batch in batches:
         mine = [o for o in batch.outcomes if claim.id in o.claims]

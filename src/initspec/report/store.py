@@ -183,6 +183,14 @@ def _write_record(json_path: Path, text: str, keep_old: bool) -> Path | None:
     return backup
 
 
+def _compared_with(earlier: schema.Earlier, commit: str | None) -> str | None:
+    """When the report this run is compared with was generated: the earlier one's, unless that
+    measured this same commit (a partial run beside this one), whose comparison stands."""
+    if commit is not None and earlier.commit == commit and earlier.previous_generated_at:
+        return earlier.previous_generated_at
+    return earlier.generated_at
+
+
 def _update(
     reports_dir: Path, batch: Batch, warn: Say, machine: Mapping[str, str] | None
 ) -> Stored:
@@ -199,7 +207,7 @@ def _update(
         earlier.entries,
         batch.measured_at,
         batch.commit,
-        previous_generated_at=earlier.generated_at,
+        previous_generated_at=_compared_with(earlier, batch.commit),
         pending=batches,
         machine=dict(machine) if machine else None,
         collected=batch.collected,
