@@ -64,6 +64,45 @@ def test_a_listed_claim_is_refuted_or_conditional_in_the_report(
     assert verdicts[claim] == said, f"README calls {claim} {said}; the report {verdicts[claim]}"
 
 
+def committed_report() -> dict[str, object]:
+    data: dict[str, object] = json.loads(
+        (ROOT / "reports" / "claims.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def test_every_headline_claim_that_does_not_hold_is_listed() -> None:
+    claims = committed_report()["claims"]
+    assert isinstance(claims, list)
+    expected = {
+        entry["id"]
+        for entry in claims
+        if CLAIMS[entry["id"]].headline and entry["verdict"] in NOT_HOLDING
+    }
+    listed = {claim for claim, _, _ in listed_claims()}
+    assert expected <= listed, (
+        f"expected the README to list every headline claim the report judges refuted or "
+        f"conditional; not listed: {sorted(expected - listed)}"
+    )
+
+
+LABS_TIME = re.compile(r"tox -e labs .*\(about (\d+) min on 2 cores\)")
+
+
+def test_the_labs_time_the_readme_gives_is_the_committed_labs_own() -> None:
+    """The README's rough time for ``tox -e labs`` is within 30 % of the wall times the committed
+    lab directories' manifests record, summed (the labs run one after another)."""
+    said = LABS_TIME.search(readme())
+    assert said, "expected the README to give `tox -e labs`'s time as '(about N min on 2 cores)'"
+    manifests = sorted((ROOT / "reports").glob("10-*/manifest.json"))
+    assert manifests, "expected the committed lab directories under reports/"
+    walls = [json.loads(m.read_text(encoding="utf-8"))["run"]["wall_time_s"] for m in manifests]
+    measured = sum(walls) / 60
+    assert abs(int(said.group(1)) - measured) <= 0.3 * measured, (
+        f"README says about {said.group(1)} min; the committed labs took {measured:.0f} min"
+    )
+
+
 def test_every_docs_page_is_in_the_navigation() -> None:
     nav = set(re.findall(r":\s*([\w./-]+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), re.M))
     pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")}
