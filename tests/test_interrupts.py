@@ -6,6 +6,7 @@ cancelled, the lab being written is not written, the command prints one line and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -297,3 +298,119 @@ def test_the_command_enters_through_the_entry_point() -> None:
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "initspec"]
     assert script.value == "initspec.entry:main"
+
+
+ORPHAN_TEST = '''
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from initspec.interrupts import raise_if_stopped
+from initspec.parallel import side_by_side
+
+
+def train_for_long() -> None:
+    """A training loop: torch work between the flag's checks."""
+    deadline = time.monotonic() + 120
+    weights = torch.randn(256, 256)
+    while time.monotonic() < deadline:
+        raise_if_stopped()
+        weights = torch.tanh(weights @ weights) / 16
+
+
+def test_trains_for_long() -> None:
+    Path(os.environ["ORPHAN_PID_FILE"]).write_text(str(os.getpid()))
+    side_by_side([train_for_long, train_for_long])
+'''
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_an_xdist_worker_stops_when_its_controller_is_killed(tmp_path: Path) -> None:
+    """kill -9 of pytest-xdist's controller leaves no worker training: execnet ends a worker
+    whose controller's pipe closes, and initspec's watcher (stop_when_orphaned) stops one that
+    execnet does not reach; on this machine either alone passes this test."""
+    (tmp_path / "test_orphan.py").write_text(ORPHAN_TEST, encoding="utf-8")
+    pid_file = tmp_path / "worker.pid"
+    controller = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-n", "1", "-p", "no:cacheprovider",
+         "-p", "initspec.pytest_plugin", "--no-claims-report", "-q",
+         str(tmp_path / "test_orphan.py")],
+        cwd=tmp_path,
+        env={**os.environ, "ORPHAN_PID_FILE": str(pid_file)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() and controller.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pid_file.exists(), f"expected the worker to start the test: {controller.poll()=}"
+        time.sleep(0.2)  # the file is written whole before the loop starts
+        worker = int(pid_file.read_text())
+        controller.kill()
+        controller.wait()
+        deadline = time.monotonic() + 30
+        while alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not alive(worker), (
+            f"expected the worker {worker} to stop within 30 s of its controller's kill -9; it runs"
+        )
+    finally:
+        if controller.poll() is None:
+            controller.kill()
+        with contextlib.suppress(ProcessLookupError, ValueError, FileNotFoundError):
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+ORPHAN_CHILD = """
+import os, sys, time
+from initspec.interrupts import Interrupted, raise_if_stopped, stop_when_orphaned
+stop_when_orphaned(os.getppid(), poll_s=0.05, grace_s=5.0)
+print(os.getpid(), flush=True)
+try:
+    while True:
+        raise_if_stopped()
+        time.sleep(0.01)
+except Interrupted as stop:
+    print(f"stopped: {stop}", flush=True)
+    sys.exit(7)
+"""
+
+
+def test_a_process_whose_parent_is_killed_stops_its_training(tmp_path: Path) -> None:
+    """stop_when_orphaned: the training loop of a process whose parent died raises Interrupted."""
+    out = tmp_path / "child.out"
+    parent_code = (
+        "import subprocess, sys, time\n"
+        f"child = [sys.executable, '-c', {ORPHAN_CHILD!r}]\n"
+        f"subprocess.Popen(child, stdout=open({str(out)!r}, 'w'))\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code])
+    try:
+        deadline = time.monotonic() + 60
+        while not out.read_text() if out.exists() else True:
+            assert time.monotonic() < deadline, "expected the child to start"
+            time.sleep(0.05)
+        child = int(out.read_text().split()[0])
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 20
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(child), f"expected the orphaned child {child} to stop; it runs"
+        assert "stopped: interrupted by SIGHUP" in out.read_text(), out.read_text()
+    finally:
+        parent.kill()

@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 
@@ -110,6 +111,32 @@ def stop_on_signals(signals: Sequence[signal.Signals] = SIGNALS) -> Iterator[Non
             signal.signal(signum, previous[signum])
         STOP.clear()
         _received.clear()
+
+
+def stop_when_orphaned(
+    parent: int, *, poll_s: float = 1.0, grace_s: float = 10.0, name: str = "initspec"
+) -> threading.Thread:
+    """Stop this process's training once ``parent`` (the process that started it) is gone.
+
+    A process whose parent was killed (``kill -9`` of pytest-xdist's controller) has no one to
+    report to, yet its training would go on for hours. A daemon thread notices within
+    ``poll_s`` that the process was handed to another parent, sets :data:`STOP` so that every
+    training loop stops at its next step (writing nothing, as after Ctrl-C), and ends the
+    process with exit code 130 if it is still alive ``grace_s`` later.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os.write(2, f"{name}: the process that started this one is gone; stopping\n".encode())
+        _received.append(signal.SIGHUP)  # what a terminal sends when its controller goes
+        STOP.set()
+        time.sleep(grace_s)
+        _exit_now(EXIT_CODE)
+
+    watcher = threading.Thread(target=watch, name="initspec-orphan-watch", daemon=True)
+    watcher.start()
+    return watcher
 
 
 def run_interruptibly(main: Callable[[], int], prog: str = "initspec") -> int:

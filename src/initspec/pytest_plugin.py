@@ -54,6 +54,7 @@ from initspec.artifacts import git_commit, strict
 from initspec.claims import CLAIMS, get_claim
 from initspec.devices import DEVICE_ENV, DeviceError, use_device
 from initspec.evidence import Evidence, current_seed_base, current_tier
+from initspec.interrupts import stop_when_orphaned
 from initspec.judge import ClaimNotMet, ClaimUndecided
 from initspec.known_failures import KnownFailure, load_known_failures
 from initspec.outcome import TIERS, Criterion, SensitivityRow, TestOutcome
@@ -152,6 +153,10 @@ def pytest_configure(config: pytest.Config) -> None:
         except ValueError as error:
             pytest.exit(f"initspec: error: {error}", returncode=2)
     config.pluginmanager.register(ClaimCollector(config), "initspec-claim-collector")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        # A pytest-xdist worker whose controller is killed stops, instead of training on unseen.
+        stop_when_orphaned(os.getppid(), name=f"initspec [{workerinput.get('workerid', '?')}]")
 
 
 def reports_dir(config: pytest.Config) -> Path:
