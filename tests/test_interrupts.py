@@ -414,3 +414,5 @@ def test_a_process_whose_parent_is_killed_stops_its_training(tmp_path: Path) -> 
         assert "stopped: interrupted by SIGHUP" in out.read_text(), out.read_text()
     finally:
         parent.kill()
+        with contextlib.suppress(ProcessLookupError, ValueError, IndexError):
+            os.kill(int(out.read_text().split()[0]), signal.SIGKILL)
