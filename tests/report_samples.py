@@ -1,10 +1,10 @@
 """A small synthetic report for the report's tests: a few claims with judged criteria and figures.
 
 Two runs are written, so the second report has verdicts that changed. The criteria are judged by
-:func:`initspec.judge.judge` itself, so they are what ``evidence.check`` records, readings and
-a theory prediction included. :func:`with_context` adds what the merge puts beside them (results
-per tier, sensitivity rows, assumptions, the previous report's criterion outcomes, the machine)
-to the report read back, for the pages to render.
+:func:`initspec.judging.judge.judge` itself, so they are what ``evidence.check`` records, readings
+and a theory prediction included. :func:`with_context` adds what the merge puts beside them (results
+per tier, sensitivity rows, assumptions, the previous report's criterion outcomes, the machine) to
+the report read back, for the pages to render.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from initspec.figures import new_figure, save_figure
-from initspec.judge import at_least, every, interpreted, judge, mean_ci, printed, stated
+from initspec.judging.judge import at_least, every, interpreted, judge, mean_ci, printed, stated
+from initspec.judging.outcome import Criterion
+from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.lab_directories import lab_directory_name
-from initspec.outcome import Criterion
-from initspec.outcome import TestOutcome as Outcome
 from initspec.report import Report, write_report
 
 VANISHES = "lab03.plain-grad-vanishes"  # conditional, a log-scale criterion, a test's figure

@@ -20,8 +20,8 @@ from initspec.evidence import (
     mean_ci,
     printed,
 )
-from initspec.judge import describe, judge
-from initspec.student_t import two_sided_probability, two_sided_quantile
+from initspec.judging.judge import describe, judge
+from initspec.judging.student_t import two_sided_probability, two_sided_quantile
 
 # Two-sided Student t quantiles t(0.975, df) and t(0.995, df), from any statistics table.
 T_TABLE_95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 9: 2.262, 10: 2.228, 30: 2.042}

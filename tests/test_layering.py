@@ -1,9 +1,9 @@
 """The layers stay apart: each rule is checked in a fresh interpreter where the modules a layer
 must not use cannot be imported at all.
 
-* the judging core (:mod:`initspec.judge`, :mod:`initspec.outcome`, :mod:`initspec.student_t`,
-  :mod:`initspec.claims`, :mod:`initspec.phrases`, :mod:`initspec.quotes`,
-  :mod:`initspec.conditions`) imports neither torch nor pytest;
+* the judging core (the package :mod:`initspec.judging`: ``judge``, ``outcome``,
+  ``student_t``, ``phrases``, ``quotes``, ``conditions``; and the registry
+  :mod:`initspec.claims`) imports neither torch nor pytest;
 * the report (:mod:`initspec.report`) imports neither the labs nor torch, and writes and renders
   a report again (``python -m initspec.report``) with torch unavailable;
 * ``initspec --version`` and ``initspec claims`` import no torch.
@@ -23,8 +23,14 @@ from pathlib import Path
 
 import pytest
 
-CORE = ("initspec.judge", "initspec.outcome", "initspec.student_t", "initspec.claims")
-CORE_ALSO = ("initspec.phrases", "initspec.quotes", "initspec.conditions")
+CORE = (
+    "initspec.judging",
+    "initspec.judging.judge",
+    "initspec.judging.outcome",
+    "initspec.judging.student_t",
+    "initspec.claims",
+)
+CORE_ALSO = ("initspec.judging.phrases", "initspec.judging.quotes", "initspec.judging.conditions")
 SITECUSTOMIZE = '''
 import os
 import sys

@@ -1,4 +1,4 @@
-"""The shared phrases of initspec.phrases, each tested on synthetic curves against what its
+"""The shared phrases of initspec.judging.phrases, each tested on synthetic curves against what its
 words include and what they exclude.
 
 "Smooth" is the one a wide window can get wrong: a loss that jumps several-fold for a few steps,
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from initspec import phrases
+from initspec.judging import phrases
 
 CHANCE = math.log(2)  # the toy task's chance loss; the rules scale with it
 

@@ -1,4 +1,4 @@
-"""initspec.quotes: a criterion's quote must be the documents' own words."""
+"""initspec.judging.quotes: a criterion's quote must be the documents' own words."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from initspec import quotes
 from initspec.evidence import Evidence, interpreted, printed
+from initspec.judging import quotes
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from report_samples import (
     write_sample,
 )
 
-from initspec.judge import every, judge
-from initspec.outcome import TestOutcome as Outcome
+from initspec.judging.judge import every, judge
+from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.report import render_report, write_report
 from initspec.report.entry import ClaimEntry
 from initspec.report.sensitivity import sensitivity_summary

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from initspec.claims import CLAIMS
-from initspec.outcome import TestOutcome as Outcome
+from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.report import write_report
 from initspec.report.store import write_files
 
@@ -235,7 +235,7 @@ RACER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from initspec.outcome import TestOutcome
+    from initspec.judging.outcome import TestOutcome
     from initspec.report import store
 
     reports, ready, name, *claims = sys.argv[1:]

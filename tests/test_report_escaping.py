@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from report_samples import shown
 
-from initspec.outcome import TestOutcome as Outcome
+from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.report import write_report
 from initspec.report.markdown import code, code_cell, escape, escape_block
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from report_samples import SENSITIVITY
 
-from initspec.judge import every, judge
+from initspec.judging.judge import every, judge
 from initspec.report.figures import (
     TickNumbers,
     _panel,

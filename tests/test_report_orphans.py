@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from initspec.judge import every, judge
-from initspec.outcome import TestOutcome as Outcome
+from initspec.judging.judge import every, judge
+from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.report import orphans, write_report
 
 A, B = "lab01.uniform-variance", "lab01.kaiming-trains"

@@ -31,7 +31,7 @@ from report_samples import (
 )
 
 from initspec.claims import CLAIMS
-from initspec.judge import every, judge
+from initspec.judging.judge import every, judge
 from initspec.report import publish, write_report
 from initspec.report.__main__ import main as rerender
 from initspec.report.figures import log_scale

@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 
 from initspec.claims import CLAIMS
-from initspec.judge import every, judge
-from initspec.outcome import SensitivityRow
-from initspec.outcome import TestOutcome as Outcome
+from initspec.judging.judge import every, judge
+from initspec.judging.outcome import SensitivityRow
+from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.report import merge, write_report
 from initspec.report.entry import ClaimEntry
 from initspec.report.merge import LEGACY_NOTE
@@ -196,7 +196,7 @@ def test_sensitivity_rows_and_assumptions_reach_the_entry(tmp_path: Path) -> Non
 
 SUITE = """
 import pytest
-from initspec.judge import every
+from initspec.judging.judge import every
 
 @pytest.mark.claim("lab01.uniform-variance")
 def test_uniform_variance_holds(evidence):

@@ -19,7 +19,7 @@ import filelock
 import pytest
 
 from initspec.claims import CLAIMS
-from initspec.outcome import TestOutcome as Outcome
+from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.report import pending, store
 from initspec.report.merge import Batch
 from initspec.report.store import read_earlier, store_report, write_report
@@ -169,7 +169,7 @@ def test_a_fifo_in_the_reports_directory_is_refused_without_blocking(
     code = textwrap.dedent(
         f"""
         from pathlib import Path
-        from initspec.outcome import TestOutcome
+        from initspec.judging.outcome import TestOutcome
         from initspec.report.store import read_earlier, store_report
         reports = Path({str(reports)!r})
         print(read_earlier(reports / "claims.json").problems)

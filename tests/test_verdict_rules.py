@@ -11,7 +11,7 @@ pytest_plugins = ["pytester"]
 SUITE = (
     HEADER
     + """
-from initspec.judge import judge
+from initspec.judging.judge import judge
 
 def at(lr, loss):
     return [judge("final loss", [loss], comparison="<", bound=0.1, rule=every())]

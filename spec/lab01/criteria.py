@@ -1,8 +1,9 @@
 """Lab 01's test-only readings of the document's words, and what its tests read off a run.
 
 The shared phrases ("trains", "a low loss", "flat at chance", "smooth") and their windows come
-from :mod:`initspec.phrases`, the measurements from :mod:`initspec.metrics`; this module adds
-only the words lab 01 alone uses, each a named constant quoting the words it interprets.
+from :mod:`initspec.judging.phrases`, the measurements from :mod:`initspec.metrics`; this
+module adds only the words lab 01 alone uses, each a named constant quoting the words it
+interprets.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from initspec.claims import CLAIMS
 from initspec.evidence import Evidence
 from initspec.experiments.init_ablation import DEFAULTS, Ablation
+from initspec.judging.phrases import SMOOTHING_WINDOW, final_mean
 from initspec.metrics import window_mean
-from initspec.phrases import SMOOTHING_WINDOW, final_mean
 
 # "The three curves ... clearly differentiated", "the Xavier run is somewhere in between", and
 # Xavier "trains, but slowly" next to Kaiming's "trains as expected": two final losses are

@@ -30,11 +30,9 @@ from initspec.experiments.init_ablation import (
     run_ablation,
     weight_seed,
 )
-from initspec.judge import HELD, every, judge
-from initspec.metrics import rise_above_running_min
-from initspec.models import linear_layers
-from initspec.outcome import Criterion
-from initspec.phrases import (
+from initspec.judging.judge import HELD, every, judge
+from initspec.judging.outcome import Criterion
+from initspec.judging.phrases import (
     SPIKE_FOLD,
     TRAINS_BELOW,
     exploded,
@@ -46,6 +44,8 @@ from initspec.phrases import (
     trains_level,
     window_means,
 )
+from initspec.metrics import rise_above_running_min
+from initspec.models import linear_layers
 from initspec.theory import forward_variance_ratio
 from initspec.train import grad_norm
 

@@ -23,8 +23,8 @@ from criteria import (
 
 from initspec.evidence import Evidence, interpreted
 from initspec.experiments.init_ablation import Ablation
-from initspec.judge import HELD, Reading, every, judge
-from initspec.phrases import exploded, trains, trains_level
+from initspec.judging.judge import HELD, Reading, every, judge
+from initspec.judging.phrases import exploded, trains, trains_level
 
 
 def paired(lab: list[Ablation], other: list[Ablation]) -> list[tuple[Ablation, Ablation]]:

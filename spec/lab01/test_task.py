@@ -18,9 +18,9 @@ from initspec.evidence import Evidence, interpreted, stated
 from initspec.evidence import printed as printed_reading
 from initspec.experiments.init_ablation import DEFAULTS, weight_seed
 from initspec.inits import get_init
-from initspec.judge import HELD, every, judge
+from initspec.judging.judge import HELD, every, judge
+from initspec.judging.outcome import Criterion
 from initspec.models import build_mlp
-from initspec.outcome import Criterion
 from initspec.train import train
 
 if TYPE_CHECKING:

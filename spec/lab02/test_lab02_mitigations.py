@@ -1,15 +1,15 @@
 """The lecture's mitigations: residual connections, normalisation layers and Adam "make training
 far less sensitive to the init scale", judged on lab 01's setup.
 
-Sensitivity to the init scale, as measured here: how narrow the range of init scales is from
-which the model trains. Each setup (lab 01's model, then with residuals, with BatchNorm after
-every hidden Linear, with Adam for SGD) trains from U[-a, a] for every a of a grid with ratio 2
-centred on Kaiming's scale (:data:`initspec.experiments.mitigations.INIT_SCALES`). On a seed,
-its *trainable window* is the longest run of consecutive grid scales from which it trains (the
-shared phrase :func:`initspec.phrases.trains`), and the window's *width* is the number of grid
-scales in it: one grid step is a factor of two, so the width is in octaves of init scale.
-Sensitivity is the inverse of the width. A window that holds no grid scale is narrower than the
-grid resolves; it counts as width 1, which can only understate how much wider another window is.
+Sensitivity to the init scale, as measured here: how narrow the range of init scales is from which
+the model trains. Each setup (lab 01's model, then with residuals, with BatchNorm after every hidden
+Linear, with Adam for SGD) trains from U[-a, a] for every a of a grid with ratio 2 centred on
+Kaiming's scale (:data:`initspec.experiments.mitigations.INIT_SCALES`). On a seed, its *trainable
+window* is the longest run of consecutive grid scales from which it trains (the shared phrase
+:func:`initspec.judging.phrases.trains`), and the window's *width* is the number of grid scales in
+it: one grid step is a factor of two, so the width is in octaves of init scale. Sensitivity is the
+inverse of the width. A window that holds no grid scale is narrower than the grid resolves; it
+counts as width 1, which can only understate how much wider another window is.
 
 "Far less sensitive": on the same seed (same data, batches and weight draw), the mitigated
 model's window is at least ``FAR_LESS`` times as wide as lab 01's plain model's. Widths come in
@@ -30,9 +30,9 @@ import pytest
 
 from initspec.evidence import Evidence, every, interpreted
 from initspec.experiments.mitigations import INIT_SCALES, MITIGATIONS, ScaleSweep
-from initspec.judge import HELD, judge
+from initspec.judging.judge import HELD, judge
+from initspec.judging.phrases import SMOOTHING_WINDOW, chance_loss, trains
 from initspec.metrics import final_loss
-from initspec.phrases import SMOOTHING_WINDOW, chance_loss, trains
 
 from .setups import Sweeps
 

@@ -1,7 +1,7 @@
 """Lab 02 (stand-in): a norm after every hidden Linear rescues bad inits and closes the gap.
 
 Both claims are about the final losses of lab 01's 1000-step run, judged with the shared
-phrases (:mod:`initspec.phrases`): a final loss is the mean of the last ``SMOOTHING_WINDOW``
+phrases (:mod:`initspec.judging.phrases`): a final loss is the mean of the last ``SMOOTHING_WINDOW``
 steps (None after a NaN); a run "trains" when it ends at or below 80 % of chance; final losses
 lie "close together" when their spread, max - min, is at most a tenth of chance.
 """
@@ -14,10 +14,10 @@ import pytest
 
 from initspec.evidence import Evidence, every, interpreted, mean_ci
 from initspec.experiments.init_ablation import NORMS
-from initspec.judge import HELD, judge
+from initspec.judging.judge import HELD, judge
+from initspec.judging.outcome import Criterion
+from initspec.judging.phrases import CLOSE_TOGETHER, SMOOTHING_WINDOW, TRAINS_BELOW, spread, trains
 from initspec.metrics import final_loss
-from initspec.outcome import Criterion
-from initspec.phrases import CLOSE_TOGETHER, SMOOTHING_WINDOW, TRAINS_BELOW, spread, trains
 from initspec.train import TrainResult
 
 from .setups import NormAblation

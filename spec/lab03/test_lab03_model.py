@@ -11,10 +11,10 @@ from initspec.data import toy_data
 from initspec.evidence import Evidence, printed
 from initspec.fast import LAYER1, train_deep
 from initspec.gains import gelu_gain, second_moment_gain
-from initspec.judge import HELD, every, judge
+from initspec.judging.judge import HELD, every, judge
+from initspec.judging.outcome import Criterion
 from initspec.models import count_parameters, parameter_bytes
 from initspec.norms import RMSNorm
-from initspec.outcome import Criterion
 from initspec.theory import second_moment_gain as theory_gain
 from initspec.throughput import flops_per_step
 from initspec.train import TrainConfig, train

@@ -3,7 +3,7 @@
 Every run: toy data, SGD momentum 0.9, lr 1e-3, batch 64, the same batches for every setup;
 steps and weight seeds per tier as in conftest, each test records both its steps and the
 document's. Layer 1 is the first Linear of the first block; its weight-gradient norm is read
-every step. The document's words are read with the shared phrases (initspec.phrases):
+every step. The document's words are read with the shared phrases (initspec.judging.phrases):
 "plateaus", "smooth", "a low loss", "vanishes", "exploded", "alive"; a criterion compares the
 measured number with the phrase's own bound, so the report shows values and margins.
 """
@@ -21,16 +21,9 @@ from initspec.claims import CLAIMS
 from initspec.data import toy_data
 from initspec.evidence import Evidence, assumed, interpreted, mean_ci, stated
 from initspec.experiments.residual_depth import DeepRun, ResidualDepthConfig
-from initspec.judge import HELD, every, judge
-from initspec.metrics import (
-    Losses,
-    first_below,
-    loss_slope,
-    moving_average,
-    window_mean,
-)
-from initspec.outcome import Criterion
-from initspec.phrases import (
+from initspec.judging.judge import HELD, every, judge
+from initspec.judging.outcome import Criterion
+from initspec.judging.phrases import (
     SMOOTHING_WINDOW,
     SPIKE_FOLD,
     VANISHED_GRADIENT,
@@ -45,6 +38,13 @@ from initspec.phrases import (
     vanished,
     window_means,
     window_rise,
+)
+from initspec.metrics import (
+    Losses,
+    first_below,
+    loss_slope,
+    moving_average,
+    window_mean,
 )
 
 if TYPE_CHECKING:

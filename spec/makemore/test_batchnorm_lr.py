@@ -11,7 +11,7 @@ A run's final loss is the mean of its last ``SMOOTHING_WINDOW`` losses. "Stabili
 plain model's run does not break, BatchNorm's does not either; a run "breaks" when it hits NaN
 or ends worse than a uniform guess (a final loss above chance). "Allows higher learning rates":
 the largest learning rate of the grid at which BatchNorm's run trains
-(:func:`initspec.phrases.trains`: a final loss at most 80 % of chance) lies above the plain
+(:func:`initspec.judging.phrases.trains`: a final loss at most 80 % of chance) lies above the plain
 model's.
 
 Weight seed = batch seed, on one split of the names (seed ``--seed-base``): the claim compares
@@ -32,8 +32,8 @@ from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
 from initspec.claims import CLAIMS
 from initspec.corpus import CharSplits
 from initspec.evidence import Evidence, interpreted, mean_ci
+from initspec.judging.phrases import SMOOTHING_WINDOW, final_mean, trains, trains_level
 from initspec.parallel import side_by_side
-from initspec.phrases import SMOOTHING_WINDOW, final_mean, trains, trains_level
 from initspec.progress import training_setup
 from initspec.stacked import StackedCharMLP
 from initspec.train import train

@@ -21,7 +21,6 @@ import pytest
 
 from initspec import theory
 from initspec.claims import CLAIMS
-from initspec.conditions import condition_from_rows
 from initspec.corpus import CharSplits, Vocabulary
 from initspec.diagnostics import SATURATION_THRESHOLD
 from initspec.diagnostics_plots import plot_activation_histograms, plot_gradient_histograms
@@ -34,8 +33,9 @@ from initspec.experiments.char_diagnostics import (
     gain_snapshot,
     trained_gain_snapshot,
 )
-from initspec.judge import judge
-from initspec.outcome import Criterion
+from initspec.judging.conditions import condition_from_rows
+from initspec.judging.judge import judge
+from initspec.judging.outcome import Criterion
 from initspec.parallel import side_by_side
 
 SMALL = CLAIMS["blog.gain-too-small"].value("gain")

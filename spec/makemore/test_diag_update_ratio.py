@@ -23,7 +23,6 @@ import torch
 
 from initspec.charmodel import build_deep_char_mlp
 from initspec.claims import CLAIMS
-from initspec.conditions import condition_from_rows
 from initspec.corpus import CharSplits, Vocabulary
 from initspec.diagnostics import SATURATION_THRESHOLD, saturated_above, weight_parameters
 from initspec.diagnostics_plots import (
@@ -41,10 +40,11 @@ from initspec.experiments.char_diagnostics import (
     gain_snapshot,
     update_ratio_run,
 )
-from initspec.judge import judge
-from initspec.outcome import Criterion
+from initspec.judging.conditions import condition_from_rows
+from initspec.judging.judge import judge
+from initspec.judging.outcome import Criterion
+from initspec.judging.phrases import one_run_band
 from initspec.parallel import side_by_side
-from initspec.phrases import one_run_band
 from initspec.theory import length_map, saturated_share
 
 BN_STATS = CLAIMS["blog.bn-deep-stats"]
@@ -69,7 +69,7 @@ PRINTED_LINES = [
 COUNTING_CODE = "(t > 0.97).float().mean() * 100."
 ONE_RUN = (
     "the post prints one run (bird names, V = 29): our seeds' mean must lie in the 95 % "
-    "prediction band for one more run around the printed figure (initspec.phrases."
+    "prediction band for one more run around the printed figure (initspec.judging.phrases."
     "one_run_band), widened by half a unit of its last printed decimal"
 )
 

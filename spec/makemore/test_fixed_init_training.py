@@ -14,8 +14,8 @@ import pytest
 
 from initspec.claims import CLAIMS
 from initspec.evidence import Evidence, interpreted, mean_ci, printed
+from initspec.judging.phrases import SMOOTHING_WINDOW, one_run_band, trains_level
 from initspec.metrics import first_mean_below, tail_mean, window_mean
-from initspec.phrases import SMOOTHING_WINDOW, one_run_band, trains_level
 
 VAL = CLAIMS["lecture.val-loss-improves"]
 # Test-only readings of the lecture's words about the "hockey-stick" start:

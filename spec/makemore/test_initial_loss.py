@@ -10,7 +10,7 @@ available; ours from the lecture's names (V = 27). A first loss depends on V (lo
 the draw of weights and batch, so the post's claims are judged on the mechanism: the naive
 loss far above log V, the fixes close to it, each fix lower than the one before; the post's
 figure stands beside ours. The lecture's figure (3.29, for V = 27 on these very names) is
-judged against our seeds directly (``initspec.phrases.one_run_band``).
+judged against our seeds directly (``initspec.judging.phrases.one_run_band``).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from initspec.claims import CLAIMS
 from initspec.corpus import CharSplits, Vocabulary
 from initspec.data import batch_order
 from initspec.evidence import Evidence, interpreted, mean_ci, printed, stated
-from initspec.judge import judge
-from initspec.outcome import Criterion
-from initspec.phrases import CLOSE_TO_LOG_V, close_to_log_v, gap_to_log_v, one_run_band
+from initspec.judging.judge import judge
+from initspec.judging.outcome import Criterion
+from initspec.judging.phrases import CLOSE_TO_LOG_V, close_to_log_v, gap_to_log_v, one_run_band
 
 FIRST_BATCH_SEEDS = 10  # seeds every first-batch criterion starts from
 FIRST_BATCH_CAP = 40  # at most this many where mean_ci is undecided (a seed is one forward)

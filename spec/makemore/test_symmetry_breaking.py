@@ -18,7 +18,7 @@ from torch.nn import functional as F
 
 from initspec.charmodel import CharMLP
 from initspec.evidence import Evidence, every, interpreted
-from initspec.judge import judge
+from initspec.judging.judge import judge
 
 # "stall symmetry breaking": a stalled run ends behind the run from small nonzero weights, by
 # more than half a tenth of a nat of final validation loss.

@@ -23,9 +23,9 @@ from torch import nn
 from initspec.data import Dataset, toy_data
 from initspec.diagnostics import DEAD_THRESHOLD
 from initspec.evidence import Reading, every, interpreted, stated
-from initspec.judge import judge
+from initspec.judging.judge import judge
+from initspec.judging.outcome import Criterion
 from initspec.models import build_mlp, linear_layers
-from initspec.outcome import Criterion
 from initspec.parallel import side_by_side
 from initspec.pytest_plugin import Evidence, computed_once
 from initspec.train import TrainConfig, train

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from initspec.claims import CLAIMS
 from initspec.evidence import every, interpreted, mean_ci, stated
+from initspec.judging.phrases import one_run_band
 from initspec.metrics import fit_slope
-from initspec.phrases import one_run_band
 from initspec.pytest_plugin import Evidence
 from initspec.theory import forward_variance_ratio
 
@@ -35,7 +35,7 @@ CELL_SEEDS = range(10)
 # "std ≈ √10", "std ≈ 1": within 5 % (test-only reading). One draw of the post's cell varies by
 # about 1.7 % (relative_standard_error below), so the mean over seeds is judged, by its t interval.
 # The post's printed stds are one run each: matched when our seeds' mean lies in the shared
-# one-run band around them (initspec.phrases.one_run_band).
+# one-run band around them (initspec.judging.phrases.one_run_band).
 APPROX = 0.05
 # A draw farther than 5 standard errors from the law's value is not a draw of the law.
 STANDARD_ERRORS = 5.0

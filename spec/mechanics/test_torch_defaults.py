@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from initspec.evidence import every, interpreted, stated
-from initspec.judge import judge
+from initspec.judging.judge import judge
 from initspec.norms import BatchNorm1d
 from initspec.pytest_plugin import Evidence
 

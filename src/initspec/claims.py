@@ -841,7 +841,7 @@ _CLAIMS: tuple[Claim, ...] = (
             Assumption(
                 "matching one printed run",
                 "our seeds' mean within the 95 % prediction band for one more run",
-                "the post prints one run; the band is initspec.phrases.one_run_band",
+                "the post prints one run; the band is initspec.judging.phrases.one_run_band",
             ),
             Assumption(
                 "horizon",

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from initspec.claims import Claim
-from initspec.outcome import VERDICTS
+from initspec.judging.outcome import VERDICTS
 
 ID_WIDTH = 40
 VERDICT_WIDTH = 12

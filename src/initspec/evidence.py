@@ -14,21 +14,21 @@ A claim test measures, then judges each criterion of the claim with one call::
             document="trains as expected ... smooth descent",
         )
 
-:meth:`Evidence.check` judges a :class:`initspec.outcome.Criterion`, records it and returns it,
-met or not: every criterion of a claim is judged. When the test returns, the plugin calls
-:meth:`Evidence.conclude`, which raises :class:`ClaimNotMet` if a criterion is not met (the claim
-is refuted, or conditional where ``spec/known_failures/`` says so), else :class:`ClaimUndecided`
-if the seeds cannot decide one (the claim is inconclusive). Checking a name again (as each
-example of a hypothesis property does) replaces its earlier record unless the earlier one was
-worse, so the report shows the failing example where one fails.
+:meth:`Evidence.check` judges a :class:`initspec.judging.outcome.Criterion`, records it and returns
+it, met or not: every criterion of a claim is judged. When the test returns, the plugin calls
+:meth:`Evidence.conclude`, which raises :class:`ClaimNotMet` if a criterion is not met (the claim is
+refuted, or conditional where ``spec/known_failures/`` says so), else :class:`ClaimUndecided` if the
+seeds cannot decide one (the claim is inconclusive). Checking a name again (as each example of a
+hypothesis property does) replaces its earlier record unless the earlier one was worse, so the
+report shows the failing example where one fails.
 
 Each criterion says where its bound comes from: ``document=`` quotes the document's words
 verbatim, and ``reading=`` says how: :func:`printed`, :func:`stated`, :func:`interpreted` or
-:func:`assumed` (see :class:`initspec.judge.Reading`).
+:func:`assumed` (see :class:`initspec.judging.judge.Reading`).
 
-Rules (see :mod:`initspec.judge` for the margin): :func:`every` (every seed), :func:`at_least`
-``(k)`` (k of the n seeds), :func:`mean_ci` ``(level=0.95)`` (the mean's two-sided Student t
-interval lies wholly on the claim's side of the bound; undecided while it straddles it;
+Rules (see :mod:`initspec.judging.judge` for the margin): :func:`every` (every seed),
+:func:`at_least` ``(k)`` (k of the n seeds), :func:`mean_ci` ``(level=0.95)`` (the mean's two-sided
+Student t interval lies wholly on the claim's side of the bound; undecided while it straddles it;
 :meth:`Evidence.check_seeds` adds seeds until it decides or reaches a cap).
 
 Tiers and seeds: ``pytest --tier quick|document`` (or ``INITSPEC_TIER``) says whether tests run
@@ -47,7 +47,7 @@ from typing import Any
 import pytest
 
 from initspec.artifacts import strict
-from initspec.judge import (
+from initspec.judging.judge import (
     HELD,
     NOT_MET,
     UNDECIDED,
@@ -67,8 +67,8 @@ from initspec.judge import (
     printed,
     stated,
 )
-from initspec.outcome import TIERS, Criterion, SensitivityRow
-from initspec.quotes import check_quote
+from initspec.judging.outcome import TIERS, Criterion, SensitivityRow
+from initspec.judging.quotes import check_quote
 
 __all__ = [
     "ClaimNotMet",

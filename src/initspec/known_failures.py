@@ -10,7 +10,7 @@
 
 The reason is words only: the figures behind it are the criteria its tests record, which the
 report renders. The plugin runs every listed test as a strict xfail that expects
-:class:`initspec.judge.ClaimNotMet`; see :mod:`initspec.pytest_plugin`.
+:class:`initspec.judging.judge.ClaimNotMet`; see :mod:`initspec.pytest_plugin`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from initspec.claims import get_claim
-from initspec.outcome import TIERS
+from initspec.judging.outcome import TIERS
 
 LISTED_VERDICTS = ("refuted", "conditional")
 _KEYS = {"verdict", "reason", "tests", "tiers"}

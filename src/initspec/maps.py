@@ -136,7 +136,7 @@ def _lab01_cell(
     from dataclasses import replace
 
     from initspec.experiments.init_ablation import DEFAULTS, run_ablation
-    from initspec.phrases import final_mean, flat_at_chance, trains
+    from initspec.judging.phrases import final_mean, flat_at_chance, trains
 
     init = f"uniform:{_uniform_bound(multiple):.6g}"
     config = replace(DEFAULTS, depth=depth, steps=steps, inits=(init,))

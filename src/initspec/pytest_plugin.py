@@ -3,8 +3,8 @@
 A test names the claims it checks with ``@pytest.mark.claim("lab01.uniform-fails")`` and judges
 them through the ``evidence`` fixture (:class:`initspec.evidence.Evidence`): each
 ``evidence.check(...)`` judges and records a criterion, met or not, and when the test returns
-the plugin raises :class:`~initspec.judge.ClaimNotMet` if any criterion is not met, else
-:class:`~initspec.judge.ClaimUndecided` if any is undecided (:meth:`Evidence.conclude`).
+the plugin raises :class:`~initspec.judging.judge.ClaimNotMet` if any criterion is not met, else
+:class:`~initspec.judging.judge.ClaimUndecided` if any is undecided (:meth:`Evidence.conclude`).
 
 A test's outcome gives its claims' verdict:
 
@@ -55,9 +55,9 @@ from initspec.claims import CLAIMS, get_claim
 from initspec.devices import DEVICE_ENV, DeviceError, use_device
 from initspec.evidence import Evidence, current_seed_base, current_tier
 from initspec.interrupts import stop_when_orphaned
-from initspec.judge import ClaimNotMet, ClaimUndecided
+from initspec.judging.judge import ClaimNotMet, ClaimUndecided
+from initspec.judging.outcome import TIERS, Criterion, SensitivityRow, TestOutcome
 from initspec.known_failures import KnownFailure, load_known_failures
-from initspec.outcome import TIERS, Criterion, SensitivityRow, TestOutcome
 from initspec.parallel import default_workers
 from initspec.report import orphans, pending
 from initspec.report.store import Stored, store_report

@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from initspec.outcome import VERDICTS
+from initspec.judging.outcome import VERDICTS
 from initspec.progress import duration
 from initspec.report.entry import Report
 from initspec.report.store import CLAIMS_JSON, INDEX_HTML, INDEX_MD, Stored, read_earlier

@@ -4,7 +4,7 @@ layers and Adam, each trained from a sweep of init scales.
 A setup is lab 01's 12-layer ReLU MLP (:data:`initspec.experiments.init_ablation.DEFAULTS`:
 hidden 256, SGD momentum 0.9, lr 1e-3, batch 64) with one change; the init is U[-a, a] for
 every a in :data:`INIT_SCALES`. The sweep keeps each run's losses; what counts as "trained"
-is the reader's to decide (the spec reads :mod:`initspec.phrases`).
+is the reader's to decide (the spec reads :mod:`initspec.judging.phrases`).
 
 Init scales: a geometric grid with ratio 2 centred on Kaiming's scale for the hidden layers,
 a_K = sqrt(6 / 256) (U[-a_K, a_K] has variance a_K^2 / 3 = 2 / n_in), from a_K / 8 to 8 a_K.

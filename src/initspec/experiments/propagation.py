@@ -12,7 +12,7 @@ Two measurements:
   weights and batches as the blog's claims) at a gain and depth: its per-layer gradient ratio at
   init (initspec.experiments.char_diagnostics.gain_snapshot) and whether the post's loop
   (plain SGD, lr 0.075, batch 32) trains it, by the shared phrase "trains"
-  (initspec.phrases: a final 50-step mean loss at most 80 % of chance, ln V).
+  (initspec.judging.phrases: a final 50-step mean loss at most 80 % of chance, ln V).
 
 Every draw is seeded; nothing depends on the machine's core count.
 """
@@ -28,7 +28,7 @@ import torch
 
 from initspec import theory
 from initspec.corpus import CharSplits, Vocabulary
-from initspec.phrases import final_mean, trains
+from initspec.judging.phrases import final_mean, trains
 
 
 @dataclass(frozen=True)

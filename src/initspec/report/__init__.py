@@ -8,7 +8,7 @@ run). The modules, in the order a report is made:
 
 - ``entry``: :class:`ClaimEntry`, one claim's entry, the only shape an entry has;
 - ``schema``: an earlier claims.json checked against ``claims.schema.json``;
-- ``merge``: this run's :class:`~initspec.outcome.TestOutcome` objects merged into it;
+- ``merge``: this run's :class:`~initspec.judging.outcome.TestOutcome` objects merged into it;
 - ``words``: what every page says of a claim (a criterion in one sentence, a verdict and why);
 - ``view``: one claim as a page or card shows it (its words and its links);
 - ``figures``: a claim's figure, each seed's value against the bound, from its criteria;
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from initspec.outcome import TestOutcome
+from initspec.judging.outcome import TestOutcome
 from initspec.report import schema
 from initspec.report.entry import ClaimEntry, Report, Seeds, TestVerdict
 from initspec.report.merge import merge

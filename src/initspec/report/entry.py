@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from initspec.outcome import VERDICTS
+from initspec.judging.outcome import VERDICTS
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class ClaimEntry:
     The registry decides ``id``, ``source`` (the document's title), ``document``, ``statement``,
     ``headline`` and ``lab_directory``; the tests decide the rest. ``evidence`` holds each
     test's recorded figures by node ID; ``criteria`` the judged criteria
-    (:class:`initspec.outcome.Criterion` as dicts). ``tier`` and ``steps`` say how long the
+    (:class:`initspec.judging.outcome.Criterion` as dicts). ``tier`` and ``steps`` say how long the
     claim was trained (the fewest steps of any of its tests), ``document_steps`` the document's
     own horizon. ``commit`` and ``measured_at`` say where and when the verdict was measured;
     ``fresh`` whether that was the latest run. ``previous_verdict`` is the claim's verdict in

@@ -93,7 +93,8 @@ class TickNumbers(Formatter):
 
 
 def on_claims_side(value: float, comparison: str, bound: Any) -> bool:
-    """Whether one seed's value satisfies the comparison (as :mod:`initspec.judge` judges it)."""
+    """Whether one seed's value satisfies the comparison (as :mod:`initspec.judging.judge`
+    judges it)."""
     if comparison == "in":
         return bool(bound[0] <= value <= bound[1])
     return bool(

@@ -6,7 +6,7 @@ for each tier (``quick``, ``document``), the latest result of every test of the 
 sensitivity rows, tier, steps, when and at which commit): a test this run judged replaces its
 earlier result; a test this run did not run (deselected, skipped) keeps its earlier one, marked
 ``fresh: false``. A tier's verdict is the most serious of its tests', in the order of
-:data:`initspec.outcome.VERDICTS` (error > refuted > inconclusive > conditional > holds >
+:data:`initspec.judging.outcome.VERDICTS` (error > refuted > inconclusive > conditional > holds >
 not-run), so a run of some of a claim's tests never hides the verdict of the others.
 
 The verdict of record (the entry's own ``verdict``, ``criteria``, ``tier``, ...) is the
@@ -36,8 +36,8 @@ from typing import Any
 
 from initspec.artifacts import strict
 from initspec.claims import CLAIMS, Claim
+from initspec.judging.outcome import TIERS, VERDICTS, TestOutcome
 from initspec.lab_directories import lab_directory_name
-from initspec.outcome import TIERS, VERDICTS, TestOutcome
 from initspec.report.entry import ClaimEntry, Report, Seeds, TestVerdict
 
 # A verdict's rank: lower is more serious.

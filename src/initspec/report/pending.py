@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from initspec.artifacts import dumps, strict
-from initspec.outcome import Criterion, SensitivityRow, TestOutcome
+from initspec.judging.outcome import Criterion, SensitivityRow, TestOutcome
 from initspec.report.files import write_files
 from initspec.report.merge import Batch
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from initspec.judging.outcome import VERDICTS
 from initspec.machine import describe
-from initspec.outcome import VERDICTS
 from initspec.report.changes import change_reasons, change_text
 from initspec.report.entry import ClaimEntry, Report
 from initspec.report.markdown import cell, code, escape, escape_block

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import jinja2
 
-from initspec.outcome import VERDICTS
+from initspec.judging.outcome import VERDICTS
 from initspec.report.changes import change_reasons, change_text
 from initspec.report.entry import Report
 from initspec.report.render import by_source, machine_text, summary_line

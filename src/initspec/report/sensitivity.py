@@ -1,11 +1,11 @@
 """A claim re-judged at other values of a setup choice its documents leave open, in words.
 
-Each row of an entry's ``sensitivity`` (from :class:`initspec.outcome.SensitivityRow`, merged
-into claims.json with the test that recorded it) is ``{parameter, value, verdict, criteria,
-test}``: the claim's criteria judged again with ``parameter`` set to ``value``, and the verdict
-they give there (``holds``, ``fails`` or ``undecided``). :func:`sensitivity_summary` says, per
-parameter, at which values the claim holds and at which it fails:
-``re-judged by learning rate: holds at 0.01, 0.03; fails at 0.1``.
+Each row of an entry's ``sensitivity`` (from :class:`initspec.judging.outcome.SensitivityRow`,
+merged into claims.json with the test that recorded it) is ``{parameter, value, verdict, criteria,
+test}``: the claim's criteria judged again with ``parameter`` set to ``value``, and the verdict they
+give there (``holds``, ``fails`` or ``undecided``). :func:`sensitivity_summary` says, per parameter,
+at which values the claim holds and at which it fails: ``re-judged by learning rate: holds at 0.01,
+0.03; fails at 0.1``.
 """
 
 from __future__ import annotations

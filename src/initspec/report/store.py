@@ -35,7 +35,7 @@ from typing import Any
 import filelock
 
 from initspec.artifacts import dumps, git_commit
-from initspec.outcome import TestOutcome
+from initspec.judging.outcome import TestOutcome
 from initspec.report import orphans, pending, schema
 from initspec.report.entry import Report
 from initspec.report.files import write_files

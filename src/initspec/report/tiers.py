@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from initspec.outcome import TIERS
+from initspec.judging.outcome import TIERS
 from initspec.report.entry import ClaimEntry
 from initspec.report.words import short_commit, steps_text
 

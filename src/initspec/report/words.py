@@ -2,7 +2,7 @@
 
 Every page of the report (index.md, the claim pages, index.html) says these things the same
 way, so each is written once, here. A criterion is the dict that claims.json stores
-(:class:`initspec.outcome.Criterion` as JSON: ``measured`` holds numbers, booleans or null).
+(:class:`initspec.judging.outcome.Criterion` as JSON: ``measured`` holds numbers, booleans or null).
 """
 
 from __future__ import annotations

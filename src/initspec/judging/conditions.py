@@ -3,14 +3,14 @@
 A claim that fails at the suite's reading of its document and holds at another plausible value
 of an open setup choice (or reading) is conditional. The condition names both sides with what
 each measured: the rows that hold, and the rows that fail with the first criterion each missed
-as :func:`initspec.judge.describe` renders it (expected, measured, held k of n).
+as :func:`initspec.judging.judge.describe` renders it (expected, measured, held k of n).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from initspec.outcome import SensitivityRow
+from initspec.judging.outcome import SensitivityRow
 
 
 def holding_and_failing(

@@ -29,8 +29,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from initspec.outcome import READINGS, Criterion
-from initspec.student_t import two_sided_quantile
+from initspec.judging.outcome import READINGS, Criterion
+from initspec.judging.student_t import two_sided_quantile
 
 COMPARISONS = ("<", "<=", ">", ">=", "==", "in")
 HELD, NOT_MET, UNDECIDED = "held", "not-met", "undecided"

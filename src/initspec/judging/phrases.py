@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from initspec import metrics
 from initspec.claims import CLAIMS
-from initspec.student_t import two_sided_quantile
+from initspec.judging.student_t import two_sided_quantile
 
 # "drops below 1e-7" (lab 03): the one document that puts a number on a vanished gradient.
 VANISHED_GRADIENT = CLAIMS["lab03.plain-grad-vanishes"].value("vanished")
