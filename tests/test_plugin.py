@@ -443,7 +443,10 @@ def test_bad_tier_or_seed_base_is_a_usage_error(
     [
         ('["lab01.kaiming-trains"]\nreason = "x"\n', "'verdict' must be one of"),
         ('["lab01.kaiming-trains"]\nverdict = "wrong"\nreason = "x"\n', "not 'wrong'"),
-        ('["lab01.kaiming-trains"]\nverdict = "refuted"\n', "'reason' must be a non-empty"),
+        (
+            '["lab01.kaiming-trains"]\nverdict = "refuted"\nreason = " "\n',
+            "'reason', where given, must be a non-empty",
+        ),
         (
             '["lab01.kaiming-trains"]\nverdict = "refuted"\nreason = "x"\nfinal_loss = 0.6\n',
             "unknown key(s) ['final_loss']",
@@ -619,3 +622,45 @@ def test_the_old_imports_still_work() -> None:
 
     assert pytest_plugin.Evidence is evidence.Evidence
     assert pytest_plugin.computed_once is session_cache.computed_once
+
+
+REGISTRY_SUITE = (
+    HEADER
+    + """
+@pytest.mark.claim("lecture.symmetry-breaking")
+def test_listed_for_every_test(evidence):
+    evidence.check("loss", [0.6, 0.7], comparison="<", bound=0.1)
+
+@pytest.mark.claim("lab03.param-count")
+def test_fifty_block_model_size(evidence):
+    evidence.check("parameters", [1.0, 1.0], comparison="<", bound=2.0)
+
+@pytest.mark.claim("lab03.param-count")
+def test_not_the_listed_one(evidence):
+    evidence.check("bytes", [3.0, 3.0], comparison="<", bound=2.0)
+"""
+)
+
+
+def test_without_a_file_the_registry_lists_the_known_failures(pytester: pytest.Pytester) -> None:
+    """A claim's ``known`` in initspec.claims: its listed tests are strict xfails with the
+    registry's verdict and no typed words; a listed test that holds, and an unlisted test of the
+    same claim that fails, each make the run red."""
+    pytester.makepyfile(test_suite=REGISTRY_SUITE)
+    result = pytester.runpytest(
+        "-p", "initspec.pytest_plugin", "-p", "no:randomly",
+        f"--reports-dir={pytester.path / 'reports'}",
+    )  # fmt: skip
+    result.assert_outcomes(xfailed=1, failed=2)
+    report = load_report(pytester)
+    symmetry = report["lecture.symmetry-breaking"]
+    assert symmetry["verdict"] == "refuted", symmetry["verdict"]
+    assert not symmetry["notes"], f"expected no typed words as the note: {symmetry['notes']}"
+    tests = {
+        t["test"].split("::")[-1]: t
+        for t in report["lab03.param-count"]["results"]["quick"]["tests"]
+    }
+    listed = tests["test_fifty_block_model_size"]
+    assert listed["verdict"] == "holds", listed
+    assert "initspec.claims" in (listed["note"] or ""), listed["note"]
+    assert tests["test_not_the_listed_one"]["verdict"] == "refuted", tests

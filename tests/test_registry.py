@@ -125,3 +125,16 @@ def test_every_claim_is_named_by_a_collected_test(collected: dict[str, list[str]
     assert not untested, f"{len(untested)} of {len(expected)} claims have no test: {untested}"
     unknown = sorted(set(collected) - set(expected))
     assert not unknown, f"tests name claims that are not in the catalog: {unknown}"
+
+
+def test_every_known_failure_names_tests_of_its_claim(collected: dict[str, list[str]]) -> None:
+    """A claim's ``known`` lists tests by a part of their name: each part must match one of the
+    claim's collected tests, or the listing would silently expect nothing."""
+    unmatched = [
+        (claim.id, part)
+        for claim in CLAIMS.values()
+        if claim.known is not None and claim.known.tests is not None
+        for part in claim.known.tests
+        if not any(part in nodeid.split("::")[-1] for nodeid in collected.get(claim.id, []))
+    ]
+    assert not unmatched, f"expected each listed test to match a test of its claim: {unmatched}"

@@ -17,8 +17,8 @@ A claim test measures, then judges each criterion of the claim with one call::
 :meth:`Evidence.check` judges a :class:`initspec.judging.outcome.Criterion`, records it and returns
 it, met or not: every criterion of a claim is judged. When the test returns, the plugin calls
 :meth:`Evidence.conclude`, which raises :class:`ClaimNotMet` if a criterion is not met (the claim is
-refuted, or conditional where ``spec/known_failures/`` says so), else :class:`ClaimUndecided` if the
-seeds cannot decide one (the claim is inconclusive). Checking a name again (as each example of a
+refuted, or conditional where the registry lists it so), else :class:`ClaimUndecided` if the seeds
+cannot decide one (the claim is inconclusive). Checking a name again (as each example of a
 hypothesis property does) replaces its earlier record unless the earlier one was worse, so the
 report shows the failing example where one fails.
 

@@ -1,16 +1,19 @@
 """Known failures: the claims the measurements refute, or that hold only under a condition.
 
-``spec/known_failures/*.toml`` lists them, one table per claim::
+The registry lists them: a claim's ``known`` (:class:`initspec.claims.Known`) gives the verdict
+its tests are expected to give, which of its tests give it, and in which tiers. What fails, and
+by how much, is the criteria those tests record, which the report renders: no words are typed
+beside them. The plugin runs every listed test as a strict xfail that expects
+:class:`initspec.judging.judge.ClaimNotMet`; see :mod:`initspec.pytest_plugin`.
+
+``--known-failures PATH`` replaces the registry's list with a TOML file (or a directory of
+them), one table per claim, as the harness tests use it::
 
     ["lab01.lr-too-high"]
     verdict = "conditional"          # or "refuted"
-    reason = "what fails, and under which condition the claim does hold, in words"
+    reason = "optional words, shown as the test's note"
     tests = ["test_name_substring"]  # optional: only the claim's tests whose name contains one
     tiers = ["document"]             # optional: only in these tiers (default: every tier)
-
-The reason is words only: the figures behind it are the criteria its tests record, which the
-report renders. The plugin runs every listed test as a strict xfail that expects
-:class:`initspec.judging.judge.ClaimNotMet`; see :mod:`initspec.pytest_plugin`.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from typing import Any
 
 import pytest
 
-from initspec.claims import get_claim
+from initspec.claims import CLAIMS, KNOWN_VERDICTS, Known, get_claim
 from initspec.judging.outcome import TIERS
 
-LISTED_VERDICTS = ("refuted", "conditional")
+LISTED_VERDICTS = KNOWN_VERDICTS
 _KEYS = {"verdict", "reason", "tests", "tiers"}
 
 
@@ -35,9 +38,9 @@ class KnownFailure:
 
     claim_id: str
     verdict: str
-    reason: str
+    reason: str | None  # words of a TOML entry; None for the registry's (the criteria say it)
     tests: tuple[str, ...] | None  # None: every test of the claim
-    file: Path
+    file: Path | None  # the TOML file that lists it; None: the registry
     # The tiers the entry holds in (a claim can fail at one horizon and hold at another).
     tiers: tuple[str, ...] = TIERS
 
@@ -47,6 +50,26 @@ class KnownFailure:
         if tier not in self.tiers:
             return False
         return self.tests is None or any(part in test_name for part in self.tests)
+
+
+def registry_known_failures() -> dict[str, KnownFailure]:
+    """The known failures the registry lists (every claim with a ``known``), by claim ID."""
+    return {
+        claim.id: _from_registry(claim.id, claim.known)
+        for claim in CLAIMS.values()
+        if claim.known is not None
+    }
+
+
+def _from_registry(claim_id: str, known: Known) -> KnownFailure:
+    return KnownFailure(
+        claim_id=claim_id,
+        verdict=known.verdict,
+        reason=None,
+        tests=known.tests,
+        file=None,
+        tiers=known.tiers,
+    )
 
 
 def load_known_failures(path: Path) -> dict[str, KnownFailure]:
@@ -79,7 +102,7 @@ def _entry(file: Path, claim_id: str, entry: Any) -> KnownFailure:
     except KeyError as error:
         raise pytest.UsageError(f"{file}: {error.args[0]}") from None
     if not isinstance(entry, dict):
-        raise pytest.UsageError(f"{where} must be a table with 'verdict' and 'reason'")
+        raise pytest.UsageError(f"{where} must be a table with a 'verdict'")
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise pytest.UsageError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_KEYS)}")
@@ -89,8 +112,8 @@ def _entry(file: Path, claim_id: str, entry: Any) -> KnownFailure:
             f"{where}: 'verdict' must be one of {list(LISTED_VERDICTS)}, not {verdict!r}"
         )
     reason = entry.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise pytest.UsageError(f"{where}: 'reason' must be a non-empty string")
+    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+        raise pytest.UsageError(f"{where}: 'reason', where given, must be a non-empty string")
     tests = entry.get("tests")
     if tests is not None and (
         not isinstance(tests, list) or not tests or not all(isinstance(t, str) and t for t in tests)
@@ -107,7 +130,7 @@ def _entry(file: Path, claim_id: str, entry: Any) -> KnownFailure:
     return KnownFailure(
         claim_id=claim_id,
         verdict=verdict,
-        reason=" ".join(reason.split()),
+        reason=" ".join(reason.split()) if reason is not None else None,
         tests=tuple(tests) if tests is not None else None,
         file=file,
         tiers=tuple(tiers),

@@ -9,15 +9,16 @@ the plugin raises :class:`~initspec.judging.judge.ClaimNotMet` if any criterion 
 A test's outcome gives its claims' verdict:
 
 - passed -> ``holds``;
-- ``ClaimNotMet`` in a test listed in ``spec/known_failures/*.toml`` -> the entry's verdict,
+- ``ClaimNotMet`` in a test the registry lists as known not to hold (a claim's ``known``) -> its
+  verdict,
   ``refuted`` or ``conditional`` (a conditional entry needs the test to have named the condition
   with ``evidence.condition(...)``; without one the claim gets ``error``). Listed tests run as
   strict xfails that expect ``ClaimNotMet`` and nothing else;
 - ``ClaimNotMet`` in a test not listed -> ``refuted``, and the run is red;
 - ``ClaimUndecided`` (listed or not) -> ``inconclusive``: reported, the test shows as skipped,
   the run is not red;
-- a listed test that passes (strict xpass) -> ``holds``, with the note "listed in ... but now
-  holds: remove the entry", and the run is red;
+- a listed test that passes (strict xpass) -> ``holds``, with a note that it is listed but now
+  holds, and the run is red;
 - any other exception, listed or not, -> ``error`` and the run is red. That includes a plain
   ``assert`` that fails: it is the test's own sanity check (of its setup, its data), not the
   claim's criterion, so its failure says the test could not measure;
@@ -57,7 +58,7 @@ from initspec.evidence import Evidence, current_seed_base, current_tier
 from initspec.interrupts import stop_when_orphaned
 from initspec.judging.judge import ClaimNotMet, ClaimUndecided
 from initspec.judging.outcome import TIERS, Criterion, SensitivityRow, TestOutcome
-from initspec.known_failures import KnownFailure, load_known_failures
+from initspec.known_failures import KnownFailure, load_known_failures, registry_known_failures
 from initspec.parallel import default_workers
 from initspec.report import orphans, pending
 from initspec.report.store import Stored, store_report
@@ -98,7 +99,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("initspec")
     group.addoption("--reports-dir", default=None, help="where to write claims.json and index.md")
     group.addoption(
-        "--known-failures", default=None, help="TOML file or directory of known claim failures"
+        "--known-failures",
+        default=None,
+        help="TOML file or directory of known claim failures, in place of the registry's",
     )
     group.addoption("--no-claims-report", action="store_true", help="do not write the report")
     group.addoption(
@@ -179,8 +182,7 @@ def _claim_ids(item: pytest.Item) -> list[str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     option = config.getoption("--known-failures")
-    path = Path(option) if option else config.rootpath / "spec" / "known_failures"
-    known = load_known_failures(path)
+    known = load_known_failures(Path(option)) if option else registry_known_failures()
     raises = _not_met_types(config)
     tier = current_tier(config)
     for item in items:
@@ -193,7 +195,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             entry = known.get(claim_id)
             if entry is not None and entry.applies_to(item.name, tier):
                 item.stash[_KNOWN] = entry
-                item.add_marker(pytest.mark.xfail(strict=True, raises=raises, reason=entry.reason))
+                reason = entry.reason or f"known not to hold: {entry.verdict} (initspec.claims)"
+                item.add_marker(pytest.mark.xfail(strict=True, raises=raises, reason=reason))
 
 
 def _safe_name(nodeid: str) -> str:
@@ -284,7 +287,7 @@ def _check_judged(item: pytest.Item, raised: BaseException | None) -> None:
             f"{', '.join(_claim_ids(item))} fails as judged but holds with "
             f"{'; '.join(f'{row.parameter} = {row.value}' for row in holding)}: a claim that "
             "holds under some assumed values and fails under others is conditional "
-            "(list it so in spec/known_failures/)"
+            "(list it so: known=Known('conditional', ...) in initspec.claims)"
         ) from raised
     if not_met and entry and entry.verdict == "conditional" and not (ev and ev.condition_text):
         if ev is not None and holding:
@@ -339,13 +342,17 @@ def _verdict(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo
 def _note(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str | None:
     entry = item.stash.get(_KNOWN, None)
     if report.when == "call" and _strict_xpass(report) and entry is not None:
+        if entry.file is None:
+            return "listed as known not to hold (its known= in initspec.claims) but now holds"
         try:
             listed = entry.file.resolve().relative_to(item.config.rootpath).as_posix()
         except ValueError:
             listed = str(entry.file)
         return f"listed in {listed} but now holds: remove the entry"
     if hasattr(report, "wasxfail"):
-        return entry.reason if entry is not None else str(report.wasxfail) or None
+        if entry is not None:
+            return entry.reason  # the registry's: None, its criteria say what fails
+        return str(report.wasxfail) or None
     excinfo = call.excinfo
     if excinfo is None or report.passed:
         return None
