@@ -96,6 +96,9 @@ def test_partial_runs_of_one_commit_list_every_change_against_the_previous_code(
     )
     assert entry.previous_outcomes == {"variance": "not-met"}, entry.previous_outcomes
     assert [e.id for e in second.changes()] == [A]
+    # A third run of c2 that measures neither claim still lists it.
+    third_run = merge([], second.claims, "t3b", "c2")
+    assert [e.id for e in third_run.changes()] == [A], "a third run of one commit lost it"
     # Measured again on other code, the comparison is with c2's own verdict.
     third = merge([outcome(B, "holds", HOLDS_TEST)], second.claims, "t4", "c3")
     assert third.changes() == [], [e.id for e in third.changes()]

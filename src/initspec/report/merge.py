@@ -191,8 +191,12 @@ def legacy_results(entry: ClaimEntry) -> dict[str, dict[str, Any]]:
     return {tier: result}
 
 
-def earlier_results(entry: ClaimEntry | None) -> dict[str, dict[str, Any]]:
-    """The earlier entry's results per tier, every test marked not fresh."""
+def earlier_results(
+    entry: ClaimEntry | None, commit: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """The earlier entry's results per tier, every test marked not fresh, each compared with
+    itself (no change), unless it was measured at ``commit``: then it keeps the verdict it
+    replaced, so a third run of one commit still lists the change a first one found."""
     if entry is None:
         return {}
     results = entry.results or legacy_results(entry)
@@ -200,7 +204,7 @@ def earlier_results(entry: ClaimEntry | None) -> dict[str, dict[str, Any]]:
         tier: {
             **result,
             "fresh": False,
-            "previous_verdict": result["verdict"],
+            "previous_verdict": _baseline(result, commit),
             "tests": [{**record, "fresh": False} for record in result.get("tests", [])],
         }
         for tier, result in results.items()
@@ -305,8 +309,8 @@ def _of_record(claim: Claim, results: dict[str, dict[str, Any]]) -> ClaimEntry:
 
 def merged_entry(claim: Claim, before: ClaimEntry | None, batches: Sequence[Batch]) -> ClaimEntry:
     """The claim's entry after ``batches`` (oldest first) are merged into ``before``."""
-    results = earlier_results(before)
     code = batches[-1].commit if batches else None
+    results = earlier_results(before, code)
     stored = (before.results or legacy_results(before)) if before is not None else {}
     previous = {tier: _baseline(result, code) for tier, result in stored.items()}
     criteria_before = {tier: _outcomes_of(result) for tier, result in results.items()}
