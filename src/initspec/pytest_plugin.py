@@ -293,8 +293,9 @@ def _check_judged(item: pytest.Item, raised: BaseException | None) -> None:
         if ev is not None and holding:
             ev.condition(sensitivity_condition(rows))
         else:
+            lister = entry.file.name if entry.file is not None else "initspec.claims"
             raise ClaimTestError(
-                f"{entry.file.name} lists {entry.claim_id} as conditional, but the test named "
+                f"{lister} lists {entry.claim_id} as conditional, but the test named "
                 "no condition: call evidence.condition(...) or record the sensitivity rows "
                 "where the claim does hold"
             ) from raised
