@@ -24,7 +24,7 @@ from initspec.machine import machine as initspec_machine
 
 REPORT_PATH = ("reports", "bench.json")
 
-Reading = Callable[[dict[str, Any]], float | None]
+Reading = Callable[[dict[str, Any]], JSONValue]
 
 
 def _format(value: Any) -> str:
@@ -34,6 +34,11 @@ def _format(value: Any) -> str:
 def _mean_ms(name: str) -> Reading:
     """A benchmark's mean round time in milliseconds."""
     return lambda found: 1000 * found[name].stats.mean if name in found else None
+
+
+def _seconds(name: str) -> Reading:
+    """A benchmark's mean round time in seconds."""
+    return lambda found: float(found[name].stats.mean) if name in found else None
 
 
 def _info(name: str, key: str) -> Reading:
@@ -75,6 +80,11 @@ REPORT: dict[str, Reading] = {
         "test_bench_cluster_spec_directory[1-worker]",
         "test_bench_cluster_spec_directory[2-workers]",
     ),
+    # what that speedup timed: the spec directory and the tier, and each wall time in seconds
+    "cluster_directory": _info("test_bench_cluster_spec_directory[2-workers]", "directory"),
+    "cluster_tier": _info("test_bench_cluster_spec_directory[2-workers]", "tier"),
+    "cluster_1_worker_s": _seconds("test_bench_cluster_spec_directory[1-worker]"),
+    "cluster_2_workers_s": _seconds("test_bench_cluster_spec_directory[2-workers]"),
 }
 
 
