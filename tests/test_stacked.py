@@ -232,3 +232,22 @@ def test_step_batches_are_each_steps_batch_across_gathers(monkeypatch: pytest.Mo
     for step, (x, y) in enumerate(got):
         assert torch.equal(x, data.x_train[orders[step]]), f"step {step}: inputs differ"
         assert torch.equal(y, data.y_train[orders[step]]), f"step {step}: targets differ"
+
+
+@pytest.mark.parametrize("bn", [False, True], ids=["plain", "batchnorm"])
+def test_a_probe_leaves_the_training_losses_exactly_as_they_are_without_it(
+    char_data: tuple[Vocabulary, CharSplits], bn: bool
+) -> None:
+    """A caller that reads only the losses may skip the logit probe (the BatchNorm sweep does):
+    the probe runs without gradients, so every step's loss is the same bits without it."""
+    vocab, splits = char_data
+    data, probe_x = splits.as_dataset(), splits.val.x[:512]
+    members = MEMBERS[:3]
+    with_probe = train_stacked(
+        StackedCharMLP(build(vocab, members, bn)), data, configs(members), stacked_probe(probe_x)
+    )
+    without = train_stacked(StackedCharMLP(build(vocab, members, bn)), data, configs(members))
+    assert all(r.probes["logit_std"] for r in with_probe), "the probe should have read values"
+    for i, (a, b) in enumerate(zip(with_probe, without, strict=True)):
+        assert a.losses == b.losses, f"member {i}, BatchNorm {bn}: the probe changed the losses"
+        assert a.first_nan_step == b.first_nan_step

@@ -90,28 +90,35 @@ def post_loop(
     steps: int,
     data_seeds: Sequence[int],
     lr: float = BLOG_LR,
+    probe: bool = True,
 ) -> list[TrainResult]:
     """The first ``steps`` steps of the post's loop for every member of ``stack`` at once.
 
     Plain SGD, batch 32, ``lr`` until step ``LR_DROP_STEP`` and ``lr / 10`` from there (the
     whole run: :func:`initspec.experiments.char_init.train_with_decay`); member k's batches
-    come from data seed ``data_seeds[k]``; the logits' std is probed every ``PROBE_EVERY``
-    steps on ``PROBE_EXAMPLES`` validation windows, as the lab probes it.
+    come from data seed ``data_seeds[k]``; with ``probe``, the logits' std is probed every
+    ``PROBE_EVERY`` steps on ``PROBE_EXAMPLES`` validation windows, as the lab probes it (a
+    caller that reads only the losses skips it: a forward pass over 512 windows every 10 steps
+    is a large share of so small a model's step).
     """
     if steps <= LR_DROP_STEP:  # the drop lies beyond this horizon: one phase at ``lr``
         configs = [
             blog_config(steps, lr=lr, data_seed=seed, probe_every=PROBE_EVERY)
             for seed in data_seeds
         ]
-        probe = functools.partial(logit_std, probe_x=splits.val.x[:PROBE_EXAMPLES])
-        return train_stacked(stack, splits.as_dataset(), configs, {"logit_std": probe})
+        probes = (
+            {"logit_std": functools.partial(logit_std, probe_x=splits.val.x[:PROBE_EXAMPLES])}
+            if probe
+            else {}
+        )
+        return train_stacked(stack, splits.as_dataset(), configs, probes)
     config = CharInitConfig(steps=steps, lr=lr)
     if config.half != LR_DROP_STEP:
         raise ValueError(
             f"the post's loop drops the learning rate at step {LR_DROP_STEP:,}: {steps:,} "
             f"steps would drop it at step {config.half:,}"
         )
-    return train_with_decay(stack, splits, config, data_seeds, "", progress=False)
+    return train_with_decay(stack, splits, config, data_seeds, "", progress=False, probe=probe)
 
 
 @dataclass

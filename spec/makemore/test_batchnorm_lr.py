@@ -125,7 +125,8 @@ class Sweep:
             build_char_mlp(self.vocab_size, init="hidden-fix", batchnorm=LABELS[label], seed=s)
             for s in seeds
         ]
-        results = self.post_loop(StackedCharMLP(models), self.splits, self.setup.steps, seeds, lr)
+        stack = StackedCharMLP(models)  # the sweep reads the losses alone: no logit probe
+        results = self.post_loop(stack, self.splits, self.setup.steps, seeds, lr, probe=False)
         return {(label, lr, s): final_mean(r.losses) for s, r in zip(seeds, results, strict=True)}
 
     def _five_layer(self, label: str, lr: float, seed: int) -> Finals:

@@ -239,16 +239,19 @@ def train_with_decay(
     data_seeds: Sequence[int],
     label: str,
     progress: bool,
+    probe: bool = True,
 ) -> list[TrainResult]:
     """The post's loop for every member: ``lr`` for the first half, ``lr / 10`` for the second.
 
     Member k's data seed ``data_seeds[k]`` orders its first half's batches and
-    ``data_seeds[k] + 1`` its second half's. The probe reads the logits' std on 512 validation
-    examples every 10 steps. A member whose loss becomes non-finite stops there.
+    ``data_seeds[k] + 1`` its second half's. With ``probe``, the probe reads the logits' std on
+    512 validation examples every 10 steps (in training mode, so a BatchNorm member's running
+    estimates see those batches too; the training losses do not depend on it). A member whose
+    loss becomes non-finite stops there.
     """
     data = splits.as_dataset()
     probe_x = splits.val.x[:PROBE_EXAMPLES]
-    probes = {"logit_std": functools.partial(logit_std, probe_x=probe_x)}
+    probes = {"logit_std": functools.partial(logit_std, probe_x=probe_x)} if probe else {}
 
     def phase(steps: int, lr: float, seeds: Sequence[int]) -> list[TrainResult]:
         printer = (
