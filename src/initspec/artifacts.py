@@ -74,14 +74,18 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-GENERATED = "reports"  # the tree's generated output: a run rewrites it, the code stays as committed
+# The tracked files that decide what a run measures: the code, the claim tests and their
+# harness, the package's declared dependencies and their pins. An edit anywhere else (the
+# README, docs/, bench/, tests/, the generated reports/) leaves a run's commit clean.
+MEASURED_PATHS = ("src", "spec", "conftest.py", "pyproject.toml", "constraints.txt")
 
 
 def git_commit(where: Path | None = None) -> str | None:
     """The commit of the git working tree that ``where`` lies in (default: this package's), if
-    any; ``"<commit>-dirty"`` where a tracked file differs from it, outside ``reports/``: the
-    spec and the labs rewrite ``reports/`` on every run, and that does not change the code a
-    later run measures."""
+    any; ``"<commit>-dirty"`` where a file of :data:`MEASURED_PATHS` differs from it (or is new
+    there and not ignored).
+    Files outside them do not change what a run measures: the spec and the labs rewrite
+    ``reports/`` on every run, and docs may be edited while a long run trains."""
     here = where if where is not None else Path(__file__).resolve().parent
     try:
         out = subprocess.run(
@@ -95,10 +99,9 @@ def git_commit(where: Path | None = None) -> str | None:
             "git",
             "status",
             "--porcelain",
-            "--untracked-files=no",
+            "--untracked-files=normal",  # a new test or module not yet committed counts too
             "--",
-            ":(top)",
-            f":(top,exclude){GENERATED}",
+            *(f":(top){path}" for path in MEASURED_PATHS),
         ],
         cwd=here,
         capture_output=True,
