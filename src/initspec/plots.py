@@ -106,18 +106,26 @@ class Scale:
     linear: tuple[float, float]
 
 
-def loss_scale(curves: Iterable[Losses], reference: float | None = None) -> Scale:
+def loss_scale(
+    curves: Iterable[Losses], reference: float | None = None, fit_from: int = 0
+) -> Scale:
     """The y ranges that hold every loss up to ``OFF_SCALE`` times ``reference`` (default: the
-    median of the curves' first losses) and the reference itself, with a margin."""
+    median of the curves' first losses) and the reference itself, with a margin. With
+    ``fit_from``, the ranges hold the losses from that step on (and the reference) and no
+    more: the linear one no longer reaches down to 0, and earlier, higher losses run off the
+    top."""
     curves = list(curves)
     firsts = [next((v for v in losses if v is not None), None) for losses in curves]
     known = [value for value in firsts if value is not None]
     level = reference if reference is not None else (statistics.median(known) if known else 1.0)
     cap = abs(level) * OFF_SCALE if level else math.inf
-    shown = [v for losses in curves for v in losses if v is not None and v <= cap]
+    shown = [v for losses in curves for v in losses[fit_from:] if v is not None and v <= cap]
     shown.append(level)
     positive = [value for value in shown if value > 0]
     low, high = (min(positive), max(positive)) if positive else (1e-3, 1.0)
+    if fit_from:
+        margin = (max(shown) - min(shown)) * 0.05
+        return Scale(cap, (low / 1.1, high * 1.1), (min(shown) - margin, max(shown) + margin))
     return Scale(cap, (low / 2, high * 2), (min(0.0, min(shown)), max(shown) * 1.05))
 
 
@@ -132,10 +140,13 @@ def plot_loss_curves(
     log_y: bool = True,
     linear_detail: bool = False,
     colors: Mapping[str, str] | None = None,
+    fit_from: int = 0,
 ) -> Path:
     """``curves`` (variant -> loss per step, None for NaN) on one axes, log y unless ``log_y``
     is false; with ``linear_detail``, a second panel beside it shows the same curves on a
-    linear y axis (slow descents that a log scale flattens). Saved as a PNG at ``path``.
+    linear y axis (slow descents that a log scale flattens); with ``fit_from``, the y range
+    fits the losses from that step on (:func:`loss_scale`: for a long run whose start another
+    figure shows). Saved as a PNG at ``path``.
 
     ``colors`` adds to :data:`VARIANT_COLORS`. For more than :data:`MAX_SERIES` curves, draw
     small multiples with :func:`plot_loss_panels`.
@@ -144,7 +155,9 @@ def plot_loss_curves(
     panels = [Panel("log scale" if linear_detail else "", curves, nan_steps, flatline_steps, log_y)]
     if linear_detail:
         panels.append(Panel("linear scale", curves, nan_steps, flatline_steps, log_y=False))
-    return plot_loss_panels(path, panels, title=title, chance_level=chance_level, colors=colors)
+    return plot_loss_panels(
+        path, panels, title=title, chance_level=chance_level, colors=colors, fit_from=fit_from
+    )
 
 
 def plot_loss_panels(
@@ -155,12 +168,15 @@ def plot_loss_panels(
     chance_level: float | None = None,
     colors: Mapping[str, str] | None = None,
     columns: int = 2,
+    fit_from: int = 0,
 ) -> Path:
     """Small multiples: one axes per :class:`Panel`, ``columns`` to a row, the same x range and
-    (per scale) the same y range in every panel, a colour per variant, one legend for all.
-    Saved as a PNG at ``path``."""
+    (per scale) the same y range in every panel, a colour per variant, one legend for all; the
+    y range fits the losses from step ``fit_from`` on (:func:`loss_scale`), which the legend
+    says. Saved as a PNG at ``path``."""
     palette = variant_colors((label for panel in panels for label in panel.curves), colors)
-    scale = loss_scale((c for panel in panels for c in panel.curves.values()), chance_level)
+    curves = [c for panel in panels for c in panel.curves.values()]
+    scale = loss_scale(curves, chance_level, fit_from)
     steps = max((len(c) for panel in panels for c in panel.curves.values()), default=1)
     cols = max(1, min(columns, len(panels)))
     rows = math.ceil(len(panels) / cols)
@@ -197,6 +213,15 @@ def plot_loss_panels(
     if chance_level is not None:
         handles.append(
             Line2D([], [], color="gray", linestyle="--", label=f"chance level, {chance_level:.4g}")
+        )
+    if fit_from:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                label=f"y range: the losses from step {fit_from:,} on (earlier ones off the top)",
+            )
         )
     legend_outside(grid[0][cols - 1], [*handles, *notes.values()])
     wrapped_title(figure, title)
@@ -299,9 +324,22 @@ def _on_scale(loss: float, scale: Scale, log_y: bool) -> bool:
 
 
 def wrapped_title(figure: Any, title: str) -> None:
-    """The figure's title, wrapped to its width."""
+    """The figure's title, wrapped to its width in lines of even length."""
     chars = int(figure.get_figwidth() / TITLE_INCHES_PER_CHAR)
-    figure.suptitle(textwrap.fill(title, chars), fontsize=11)
+    figure.suptitle(balanced_wrap(title, chars), fontsize=11)
+
+
+def balanced_wrap(text: str, chars: int) -> str:
+    """``text`` in as few lines of at most ``chars`` characters as ``textwrap`` needs, each about
+    as long as the others: no line of one or two words left under a full one. A word is never
+    broken, so a word longer than ``chars`` stands on a line of its own."""
+    lines = textwrap.wrap(text, chars, break_long_words=False)
+    if len(lines) <= 1:
+        return text
+    width = max(math.ceil(len(text) / len(lines)), *map(len, text.split()))
+    while len(even := textwrap.wrap(text, width, break_long_words=False)) > len(lines):
+        width += 1
+    return "\n".join(even)
 
 
 def legend_outside(axes: Any, handles: Sequence[Any]) -> None:
@@ -327,12 +365,11 @@ def plot_gradient_norms(
     ylabel: str,
     level: float,
     band: tuple[float, float],
-    annotate: str,
     colors: Mapping[str, str] | None = None,
 ) -> Path:
     """Gradient norm per step of each run (label -> norms) on a log y axis, the vanishing
-    ``level`` dashed and the healthy ``band`` shaded; run ``annotate``'s first step below
-    ``level`` is circled, or where it never goes below, its lowest value. The y range holds
+    ``level`` dashed and the healthy ``band`` shaded; each run's first step below ``level`` is
+    circled in its colour, or where it never goes below, its lowest value. The y range holds
     every value, the level and the band. Saved as a PNG at ``path``."""
     palette = variant_colors(norms, colors)
     figure, axes = new_figure((SINGLE_WIDTH + LEGEND_WIDTH, PANEL_HEIGHT + 0.8))
@@ -349,25 +386,15 @@ def plot_gradient_norms(
     )
     axes.axhspan(*band, color="tab:green", alpha=0.1)
     handles.append(Patch(color="tab:green", alpha=0.1, label=f"the document's range {band_text}"))
-    marked = list(norms.get(annotate, []))
-    if marked:
-        crossing = first_below(marked, level)
-        if crossing is not None:
-            point, text = (crossing, marked[crossing]), f"below {level_text} at step {crossing}"
-        else:
-            low = min(marked)
-            step = marked.index(low)
-            point, text = (step, low), f"never below {level_text}; lowest {low:.2e} at step {step}"
-        circle: dict[str, Any] = {
-            "marker": "o",
-            "markersize": 10,
-            "markerfacecolor": "none",
-            "mew": 1.5,
-        }
-        axes.plot(*point, color="black", **circle)
-        handles.append(
-            Line2D([], [], linestyle="none", color="black", label=f"{annotate}: {text}", **circle)
-        )
+    circle: dict[str, Any] = {"marker": "o", "markersize": 10, "markerfacecolor": "none"}
+    circle["mew"] = 1.5
+    for label, run in norms.items():
+        if not run:
+            continue
+        point, text = vanishing_mark(list(run), level)
+        axes.plot(*point, color=palette[label], **circle)
+        mark = f"{label}: {text}"
+        handles.append(Line2D([], [], linestyle="none", color=palette[label], label=mark, **circle))
     values = [value for run in norms.values() for value in run if value > 0]
     low = min([*values, level, band[0]])
     high = max([*values, band[1]])
@@ -380,6 +407,18 @@ def plot_gradient_norms(
     legend_outside(axes, handles)
     wrapped_title(figure, title)
     return save_figure(figure, path)
+
+
+def vanishing_mark(norms: list[float], level: float) -> tuple[tuple[int, float], str]:
+    """Where to circle a run of gradient norms, and what the circle says: its first step below
+    ``level``, or where it never goes below, its lowest value."""
+    level_text = power_of_ten(level)
+    crossing = first_below(norms, level)
+    if crossing is not None:
+        return (crossing, norms[crossing]), f"below {level_text} at step {crossing}"
+    low = min(norms)
+    step = norms.index(low)
+    return (step, low), f"never below {level_text}; lowest {low:.2e} at step {step}"
 
 
 def plot_final_losses(

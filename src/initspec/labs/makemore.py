@@ -77,6 +77,7 @@ from initspec.progress import Planned
 DIRECTORY = LAB_DIRECTORIES["makemore"]
 TITLE = "Makemore: initialising a character-level MLP"
 START = 1000  # steps shown in the hockey-stick figure
+FIT_FROM = 2 * START  # the whole run's figure fits its y range to the means from here on
 VAL_CLAIM = CLAIMS["lecture.val-loss-improves"]
 # The lecture's final validation losses (its names file, V = 27), by run: the naive init, and
 # both fixes (the output and the hidden layer's), which our hidden-fix run applies.
@@ -288,6 +289,8 @@ def report(config: CharInitConfig, seed: int, results: Results) -> LabReport:
                 title=f"{title}: {SMOOTH}-step means",
                 nan_steps=nan_steps,
                 chance_level=log_v,
+                log_y=False,
+                fit_from=min(FIT_FROM, config.steps // 2),  # the start: loss_curves_start.png
             )
         ),
         "loss_curves_start.png": Figure(
