@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import pytest
 import torch
 import torch.nn.functional as F
-from criteria import CLEAR_GAP, DOCUMENT_STEPS, finals, trained_for
 from torch import nn
 
 from initspec.claims import CLAIMS
@@ -49,8 +48,10 @@ from initspec.models import linear_layers
 from initspec.theory import forward_variance_ratio
 from initspec.train import grad_norm
 
+from .criteria import CLEAR_GAP, DOCUMENT_STEPS, finals, trained_for
+
 if TYPE_CHECKING:
-    from conftest import Plan  # spec/conftest.py
+    from spec.conftest import Plan
 
 # "NaN within ~20 steps" (Expected outcome, uniform).
 NAN_WITHIN_STEPS = int(CLAIMS["lab01.uniform-fails"].value("nan_within_steps"))
@@ -145,7 +146,7 @@ def first_layer_grad_at_init(init: str, weight_seed: int, data_seed: int) -> flo
     data = toy_data(data_seed)
     model = DEFAULTS.build_model(init, data, weight_seed)
     batch = batch_order(len(data.x_train), DEFAULTS.batch_size, 1, data_seed)[0]
-    F.cross_entropy(model(data.x_train[batch]), data.y_train[batch]).backward()
+    F.cross_entropy(model(data.x_train[batch]), data.y_train[batch]).backward()  # type: ignore[no-untyped-call]
     return grad_norm(linear_layers(model)[0])
 
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 import torch
-from criteria import DOCUMENT_STEPS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -23,8 +22,10 @@ from initspec.judging.outcome import Criterion
 from initspec.models import build_mlp
 from initspec.train import train
 
+from .criteria import DOCUMENT_STEPS
+
 if TYPE_CHECKING:
-    from conftest import Plan  # spec/conftest.py
+    from spec.conftest import Plan
 
 # "Trivially learnable by a 1-layer net": with the lab's optimizer and step budget a single
 # Linear layer fits the training set almost perfectly (95 %) and generalises, well above chance
@@ -63,7 +64,7 @@ property_test = settings(suppress_health_check=[HealthCheck.function_scoped_fixt
 
 @torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    return (model(x).argmax(dim=1) == y).float().mean().item()
+    return float((model(x).argmax(dim=1) == y).float().mean().item())
 
 
 @pytest.mark.claim("lab01.task-linearly-separable")

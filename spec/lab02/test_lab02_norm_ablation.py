@@ -99,7 +99,6 @@ def test_norm_brings_the_inits_final_losses_together(
         final_losses_with_norm=[finals(norm_ablation.runs(norm, s)) for s in seeds],
     )
     bound = CLOSE_TOGETHER * chance
-    same_criterion = {"comparison": "<=", "rule": mean_ci()}
     close = evidence.check_seeds(
         f"spread (max - min) of the three inits' final losses with {norm}",
         lambda seed: spread_with(norm, seed),
@@ -112,7 +111,8 @@ def test_norm_brings_the_inits_final_losses_together(
             "spread (max - min) at most a tenth of chance, judged on the seeds' mean"
         ),
         unit="nats",
-        **same_criterion,
+        comparison="<=",
+        rule=mean_ci(),
     )
     measured = list(evidence.figures["seeds_measured"][close.name])
     # The lecture's own words are relative: normalisation "reduce[s] sensitivity" to the init.
@@ -140,7 +140,8 @@ def test_norm_brings_the_inits_final_losses_together(
                     f"spread with {norm}",
                     [spread_with(norm, seed) for seed in measured],
                     bound=fraction * chance,
-                    **same_criterion,
+                    comparison="<=",
+                    rule=mean_ci(),
                 )
             ],
         )
@@ -151,7 +152,11 @@ def test_norm_brings_the_inits_final_losses_together(
         # same criterion on the same seeds.
         others = [
             judge(
-                other, [spread_with(other, seed) for seed in seeds], bound=bound, **same_criterion
+                other,
+                [spread_with(other, seed) for seed in seeds],
+                bound=bound,
+                comparison="<=",
+                rule=mean_ci(),
             )
             for other in NORMS
             if other != norm

@@ -48,7 +48,7 @@ from initspec.metrics import (
 )
 
 if TYPE_CHECKING:
-    from conftest import Runs  # spec/lab03/conftest.py
+    from spec.lab03.conftest import Runs
 
 CHANCE = chance_loss(2)
 # "decreases for ~50 steps, then plateaus"

@@ -30,13 +30,13 @@ import pytest
 
 from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
 from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits
+from initspec.corpus import CharSplits, Vocabulary
 from initspec.evidence import Evidence, interpreted, mean_ci
 from initspec.judging.phrases import SMOOTHING_WINDOW, final_mean, trains, trains_level
 from initspec.parallel import side_by_side
 from initspec.progress import training_setup
 from initspec.stacked import StackedCharMLP
-from initspec.train import train
+from initspec.train import TrainResult, train
 
 POST = CLAIMS["blog.bn-stabilises"]
 LR_DROP_STEP = int(CLAIMS["blog.init-fixes-converge"].value("lr_drop_step"))
@@ -87,7 +87,7 @@ class Sweep:
         setup: SweepSetup,
         vocab_size: int,
         splits: CharSplits,
-        post_loop: Callable[..., list],
+        post_loop: Callable[..., list[TrainResult]],
     ) -> None:
         self.model, self.setup = model, setup
         self.vocab_size, self.splits, self.post_loop = vocab_size, splits, post_loop
@@ -170,7 +170,12 @@ class Sweep:
 
 
 @pytest.fixture(scope="module")
-def sweeps(char_data, tier: str, seed_base: int, post_loop_runner) -> dict[str, Sweep]:
+def sweeps(
+    char_data: tuple[Vocabulary, CharSplits],
+    tier: str,
+    seed_base: int,
+    post_loop_runner: Callable[..., list[TrainResult]],
+) -> dict[str, Sweep]:
     """Both models' sweeps, the seeds of their plans trained side by side."""
     vocab, splits = char_data
     out = {}
@@ -198,7 +203,12 @@ DESCRIPTION = {
 @pytest.mark.claim("blog.bn-stabilises")
 @pytest.mark.parametrize("model", MODELS)
 def test_batchnorm_trains_at_learning_rates_where_the_plain_model_breaks(
-    model: str, sweeps: dict[str, Sweep], seed_base: int, corpus, post_corpus, evidence: Evidence
+    model: str,
+    sweeps: dict[str, Sweep],
+    seed_base: int,
+    corpus: dict[str, object],
+    post_corpus: dict[str, str],
+    evidence: Evidence,
 ) -> None:
     sweep = sweeps[model]
     seeds = [seed_base + seed for seed in sweep.setup.seeds]

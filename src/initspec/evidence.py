@@ -218,7 +218,7 @@ class Evidence:
     def check_seeds(
         self,
         name: str,
-        measure: Callable[[int], float],
+        measure: Callable[[int], Value],
         *,
         seeds: Sequence[int],
         cap: int,
