@@ -24,7 +24,7 @@ from initspec.pytest_plugin import computed_once
 from .criteria import DEEP_DEPTH, LR_DROPPED, LR_HIGH_SWEEP, SHALLOW_DEPTH, SMALL_UNIFORM
 
 if TYPE_CHECKING:
-    from spec.conftest import Plan
+    from spec.common.plans import Plan
 
 
 def _ablations(

@@ -51,7 +51,7 @@ from initspec.train import grad_norm
 from .criteria import CLEAR_GAP, DOCUMENT_STEPS, finals, trained_for
 
 if TYPE_CHECKING:
-    from spec.conftest import Plan
+    from spec.common.plans import Plan
 
 # "NaN within ~20 steps" (Expected outcome, uniform).
 NAN_WITHIN_STEPS = int(CLAIMS["lab01.uniform-fails"].value("nan_within_steps"))

@@ -25,7 +25,7 @@ from initspec.train import train
 from .criteria import DOCUMENT_STEPS
 
 if TYPE_CHECKING:
-    from spec.conftest import Plan
+    from spec.common.plans import Plan
 
 # "Trivially learnable by a 1-layer net": with the lab's optimizer and step budget a single
 # Linear layer fits the training set almost perfectly (95 %) and generalises, well above chance

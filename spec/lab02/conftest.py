@@ -26,7 +26,7 @@ def norm_ablation(
     """No norm (lab 01's runs) and each norm, every init, every seed of the tier's plan."""
     plan = NORM_PLANS[current_tier(request.config)]
     seed_base = current_seed_base(request.config)
-    seeds = [seed_base + seed for seed in plan.seeds]
+    seeds = list(plan.seeded(seed_base))
     lab01 = [
         ablation
         for ablation in lab_ablations
@@ -46,7 +46,7 @@ def scale_sweeps(
 ) -> Sweeps:
     """Each mitigation (and none), each init scale, every seed of the tier's plan."""
     plan = SWEEP_PLANS[current_tier(request.config)]
-    seeds = [current_seed_base(request.config) + seed for seed in plan.seeds]
+    seeds = list(plan.seeded(current_seed_base(request.config)))
     jobs = [functools.partial(sweep, m, seed, plan.steps) for m in MITIGATIONS for seed in seeds]
     key = f"lab02-sweeps-{plan.steps}-{'-'.join(map(str, seeds))}"
     trained = computed_once(tmp_path_factory, key, lambda: side_by_side(jobs))

@@ -91,7 +91,7 @@ def test_mitigation_widens_the_range_of_init_scales_that_train(
     mitigation: str, scale_sweeps: Sweeps, evidence: Evidence
 ) -> None:
     plan, sweeps = scale_sweeps.plan, scale_sweeps.by_mitigation
-    evidence.horizon(steps=plan.steps, document_steps=plan.document_steps)
+    plan.record(evidence)
     plain, mitigated = sweeps["none"], sweeps[mitigation]
     assert [p.seed for p in plain] == [m.seed for m in mitigated], "pairs share a seed"
 

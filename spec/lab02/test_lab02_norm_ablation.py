@@ -42,7 +42,7 @@ def test_norm_rescues_the_inits_that_failed(
     norm: str, norm_ablation: NormAblation, evidence: Evidence
 ) -> None:
     plan, chance = norm_ablation.plan, norm_ablation.chance
-    evidence.horizon(steps=plan.steps, document_steps=plan.document_steps)
+    plan.record(evidence)
     without = [finals(norm_ablation.runs(None, seed)) for seed in norm_ablation.seeds]
     with_norm = [finals(norm_ablation.runs(norm, seed)) for seed in norm_ablation.seeds]
     # The inits that failed in lab 01: those that did not train in at least one of its seeds.
@@ -84,7 +84,7 @@ def test_norm_brings_the_inits_final_losses_together(
     norm: str, norm_ablation: NormAblation, evidence: Evidence
 ) -> None:
     plan, chance = norm_ablation.plan, norm_ablation.chance
-    evidence.horizon(steps=plan.steps, document_steps=plan.document_steps)
+    plan.record(evidence)
     seeds = norm_ablation.seeds
 
     def spread_with(which: str | None, seed: int) -> float | None:

@@ -1,7 +1,7 @@
 """Fixtures of the mechanics specs: the lecture's BatchNorm model, trained once per seed.
 
-The tier's :class:`~.cases.Plan` gives the steps and seeds; every seed (the names' split and
-batch order, and each model's weights) is shifted by ``--seed-base``.
+The tier's :class:`~spec.common.plans.Plan` gives the steps and seeds; every seed (the names'
+split and batch order, and each model's weights) is shifted by ``--seed-base``.
 """
 
 from __future__ import annotations

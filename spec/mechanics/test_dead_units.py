@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 import torch
+from spec.common.plans import Plan
 from torch import nn
 
 from initspec.data import Dataset, toy_data
@@ -30,7 +31,7 @@ from initspec.parallel import side_by_side
 from initspec.pytest_plugin import Evidence, computed_once
 from initspec.train import TrainConfig, train
 
-from .cases import DEAD_UNIT_PLANS, Plan
+from .cases import DEAD_UNIT_PLANS
 
 DEAD = torch.arange(8)  # of the first layer's 64 units
 WIDTH = 64
@@ -169,7 +170,7 @@ def dead_unit_runs(
 ) -> DeadUnitRuns:
     """Every case, every weight seed of the tier's plan, side by side (data seed: seed_base)."""
     plan = DEAD_UNIT_PLANS[tier]
-    seeds = [seed_base + seed for seed in plan.seeds]
+    seeds = list(plan.seeded(seed_base))
     jobs = [
         functools.partial(train_with_dead_units, case, seed, seed_base, plan)
         for case in CASES
@@ -185,7 +186,7 @@ def dead_unit_runs(
 
 def record_runs(evidence: Evidence, runs: DeadUnitRuns, case: DeadCase) -> list[DeadRun]:
     """Record the case's figures and horizon; check that its units were dead before training."""
-    evidence.horizon(steps=runs.plan.steps, document_steps=runs.plan.document_steps)
+    runs.plan.record(evidence)
     case_runs = runs.by_case[case.name]
     evidence.record(
         weight_seeds=runs.seeds,
