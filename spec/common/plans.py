@@ -25,6 +25,11 @@ class Plan:
     seeds: tuple[int, ...]
     cap: int | None = None
 
+    @property
+    def most_seeds(self) -> int:
+        """The most seeds its criteria may measure: ``cap``, or where it has none, its seeds."""
+        return self.cap if self.cap is not None else len(self.seeds)
+
     def seeded(self, seed_base: int) -> tuple[int, ...]:
         """The plan's seeds with ``--seed-base`` added."""
         return tuple(seed_base + seed for seed in self.seeds)

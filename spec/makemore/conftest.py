@@ -20,12 +20,14 @@ included. The variants of one seed (:data:`CHAR_VARIANTS`) train together as one
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pytest
 import torch
+from spec.common.plans import Plan, TierPlans
 
 from initspec.charmodel import BLOG_LR, CharMLP, blog_config, build_char_mlp
 from initspec.claims import CLAIMS
@@ -47,17 +49,11 @@ POST_LOOP = CLAIMS["blog.init-fixes-converge"]  # the post prints its loop: step
 DOCUMENT_STEPS = int(POST_LOOP.value("steps"))
 LR_DROP_STEP = int(POST_LOOP.value("lr_drop_step"))
 QUICK_STEPS = 3_000  # the quick tier's horizon: the first 3,000 steps of the post's run
-SEEDS = {"quick": 3, "document": 5}  # weight seeds per training claim, per tier
-
-
-@dataclass(frozen=True)
-class CharSetup:
-    """How the shared runs train in this tier: ``steps`` of the post's loop (the document
-    trains ``document_steps``), once per seed of ``seeds`` (``--seed-base`` already added)."""
-
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]
+# The shared runs' horizon and weight seeds per tier.
+CHAR_PLANS = TierPlans(
+    quick=Plan(QUICK_STEPS, DOCUMENT_STEPS, tuple(range(3))),
+    document=Plan(DOCUMENT_STEPS, DOCUMENT_STEPS, tuple(range(5))),
+)
 
 
 def zeroed(model: CharMLP, *, hidden: bool = False) -> CharMLP:
@@ -147,11 +143,11 @@ class CharRun:
 
 
 @pytest.fixture(scope="session")
-def char_setup(pytestconfig: pytest.Config) -> CharSetup:
-    """The tier's horizon and seeds for the shared runs (tests read them here, not by import)."""
-    tier, base = current_tier(pytestconfig), current_seed_base(pytestconfig)
-    steps = DOCUMENT_STEPS if tier == "document" else QUICK_STEPS
-    return CharSetup(steps, DOCUMENT_STEPS, tuple(base + i for i in range(SEEDS[tier])))
+def char_setup(pytestconfig: pytest.Config) -> Plan:
+    """The tier's horizon and seeds for the shared runs, ``--seed-base`` added (tests read them
+    here, not by import)."""
+    plan = CHAR_PLANS[current_tier(pytestconfig)]
+    return dataclasses.replace(plan, seeds=plan.seeded(current_seed_base(pytestconfig)))
 
 
 @pytest.fixture(scope="session")
@@ -192,7 +188,7 @@ def char_variants() -> dict[str, Callable[[int, int], CharMLP]]:
 
 
 @pytest.fixture(scope="session")
-def seed_splits(char_setup: CharSetup) -> dict[int, CharSplits]:
+def seed_splits(char_setup: Plan) -> dict[int, CharSplits]:
     """Each seed's own 80/10/10 split of the names (split seed = weight seed)."""
     return {seed: default_splits(seed)[1] for seed in char_setup.seeds}
 
@@ -200,7 +196,7 @@ def seed_splits(char_setup: CharSetup) -> dict[int, CharSplits]:
 @pytest.fixture(scope="session")
 def char_runs(
     tmp_path_factory: pytest.TempPathFactory,
-    char_setup: CharSetup,
+    char_setup: Plan,
     char_data: tuple[Vocabulary, CharSplits],
     seed_splits: dict[int, CharSplits],
 ) -> dict[tuple[str, int], CharRun]:

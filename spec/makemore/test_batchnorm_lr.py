@@ -24,9 +24,9 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
+from spec.common.plans import Plan, TierPlans
 
 from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
 from initspec.claims import CLAIMS
@@ -48,7 +48,7 @@ DOCUMENT_STEPS = {
     "first-model": int(POST.value("first_model_steps")),
     "five-layer": int(POST.value("five_layer_steps")),
 }
-# Per tier and model: (steps, seeds trained first, cap on seeds). The quick tier trains the
+# Per model and tier: its Plan (steps, seeds trained first, cap on seeds). The quick tier trains the
 # first few hundred steps of the post's runs. On a grid this coarse the step by which
 # BatchNorm's largest training lr exceeds the plain model's is 0 or 1 for the first model, and
 # its mean needs many seeds to be told from 0. The first model's seeds at one learning rate
@@ -57,22 +57,19 @@ DOCUMENT_STEPS = {
 # document tier (10 runs of 200,000 steps a seed). The 5-layer model trains one run at a time:
 # 3 or 5 seeds, more up to the cap where its t interval is undecided.
 PLANS = {
-    "quick": {"first-model": (400, 20, 20), "five-layer": (300, 3, 10)},
-    "document": {
-        "first-model": (DOCUMENT_STEPS["first-model"], 10, 10),
-        "five-layer": (DOCUMENT_STEPS["five-layer"], 5, 10),
-    },
+    "first-model": TierPlans(
+        quick=Plan(400, DOCUMENT_STEPS["first-model"], tuple(range(20)), cap=20),
+        document=Plan(
+            DOCUMENT_STEPS["first-model"], DOCUMENT_STEPS["first-model"], tuple(range(10)), cap=10
+        ),
+    ),
+    "five-layer": TierPlans(
+        quick=Plan(300, DOCUMENT_STEPS["five-layer"], tuple(range(3)), cap=10),
+        document=Plan(
+            DOCUMENT_STEPS["five-layer"], DOCUMENT_STEPS["five-layer"], tuple(range(5)), cap=10
+        ),
+    ),
 }
-
-
-@dataclass(frozen=True)
-class SweepSetup:
-    """How one model's sweep runs in this tier (``seeds`` before ``--seed-base``)."""
-
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]
-    cap: int
 
 
 Finals = dict[tuple[str, float, int], float | None]  # (label, lr, seed) -> final loss
@@ -84,7 +81,7 @@ class Sweep:
     def __init__(
         self,
         model: str,
-        setup: SweepSetup,
+        setup: Plan,
         vocab_size: int,
         splits: CharSplits,
         post_loop: Callable[..., list[TrainResult]],
@@ -179,9 +176,8 @@ def sweeps(
     """Both models' sweeps, the seeds of their plans trained side by side."""
     vocab, splits = char_data
     out = {}
-    for model, (steps, count, cap) in PLANS[tier].items():
-        setup = SweepSetup(steps, DOCUMENT_STEPS[model], tuple(range(count)), cap)
-        out[model] = Sweep(model, setup, vocab.size, splits, post_loop_runner)
+    for model, plans in PLANS.items():
+        out[model] = Sweep(model, plans[tier], vocab.size, splits, post_loop_runner)
     jobs = [
         (sweep, job)
         for sweep in out.values()
@@ -213,7 +209,7 @@ def test_batchnorm_trains_at_learning_rates_where_the_plain_model_breaks(
     sweep = sweeps[model]
     seeds = [seed_base + seed for seed in sweep.setup.seeds]
     chance = math.log(sweep.vocab_size)
-    evidence.horizon(steps=sweep.setup.steps, document_steps=sweep.setup.document_steps)
+    sweep.setup.record(evidence)
     evidence.record(
         **corpus,
         **post_corpus,
@@ -254,7 +250,7 @@ def test_batchnorm_trains_at_learning_rates_where_the_plain_model_breaks(
         "grid steps by which BatchNorm's largest training lr exceeds the plain model's",
         sweep.steps_higher,
         seeds=sweep.setup.seeds,
-        cap=sweep.setup.cap,
+        cap=sweep.setup.most_seeds,
         bound=0.0,
         comparison=">",
         rule=mean_ci(),  # a coarse grid: the typical step, not any one seed's, decides

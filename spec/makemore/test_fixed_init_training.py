@@ -19,7 +19,8 @@ from initspec.judging.phrases import SMOOTHING_WINDOW, one_run_band, trains_leve
 from initspec.metrics import first_mean_below, tail_mean, window_mean
 
 if TYPE_CHECKING:
-    from spec.makemore.conftest import CharRun, CharSetup
+    from spec.common.plans import Plan
+    from spec.makemore.conftest import CharRun
 
 VAL = CLAIMS["lecture.val-loss-improves"]
 # Test-only readings of the lecture's words about the "hockey-stick" start:
@@ -67,7 +68,7 @@ def steps_to(run: CharRun, level: float, horizon: int) -> int:
 @pytest.mark.parametrize("fix", ["output-fix", "hidden-fix"])
 def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
     char_runs: dict[tuple[str, int], CharRun],
-    char_setup: CharSetup,
+    char_setup: Plan,
     fix: str,
     corpus: dict[str, object],
     evidence: Evidence,
@@ -134,7 +135,7 @@ def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
 @pytest.mark.claim("blog.init-fixes-converge")
 def test_fixed_init_converges_faster_and_lower(
     char_runs: dict[tuple[str, int], CharRun],
-    char_setup: CharSetup,
+    char_setup: Plan,
     corpus: dict[str, object],
     post_corpus: dict[str, str],
     evidence: Evidence,
@@ -187,7 +188,7 @@ def test_fixed_init_converges_faster_and_lower(
 @pytest.mark.claim("lecture.val-loss-improves")
 def test_fixed_init_ends_with_lower_validation_loss(
     char_runs: dict[tuple[str, int], CharRun],
-    char_setup: CharSetup,
+    char_setup: Plan,
     corpus: dict[str, object],
     evidence: Evidence,
 ) -> None:

@@ -27,7 +27,8 @@ from initspec.corpus import CharSplits, Vocabulary, load_names
 from initspec.evidence import Evidence, interpreted, stated
 
 if TYPE_CHECKING:
-    from spec.makemore.conftest import CharRun, CharSetup
+    from spec.common.plans import Plan
+    from spec.makemore.conftest import CharRun
 
 COUNT = 50  # names sampled per seed
 MAX_LENGTH = 50  # a sample that reaches this many characters has not stopped
@@ -70,7 +71,7 @@ def first_token_cdf_gap(model: torch.nn.Module, vocab: Vocabulary, seed: int) ->
 def test_trained_model_samples_name_like_strings_that_end(
     char_runs: dict[tuple[str, int], CharRun],
     char_data: tuple[Vocabulary, CharSplits],
-    char_setup: CharSetup,
+    char_setup: Plan,
     seed_base: int,
     corpus: dict[str, object],
     evidence: Evidence,

@@ -25,7 +25,8 @@ from initspec.evidence import Evidence, every, interpreted
 from initspec.judging.judge import judge
 
 if TYPE_CHECKING:
-    from spec.makemore.conftest import CharRun, CharSetup
+    from spec.common.plans import Plan
+    from spec.makemore.conftest import CharRun
 
 # "stall symmetry breaking": a stalled run ends behind the run from small nonzero weights, by
 # more than half a tenth of a nat of final validation loss.
@@ -61,7 +62,7 @@ def behind(runs: dict[tuple[str, int], CharRun], case: str, seed: int) -> float 
 @pytest.mark.claim("lecture.symmetry-breaking")
 def test_exactly_zero_output_weights_stall_learning(
     char_runs: dict[tuple[str, int], CharRun],
-    char_setup: CharSetup,
+    char_setup: Plan,
     char_variants: dict[str, Callable[[int, int], CharMLP]],
     char_data: tuple[Vocabulary, CharSplits],
     seed_splits: dict[int, CharSplits],
