@@ -3,7 +3,7 @@
 Every test (the root conftest.py) runs torch on one intra-op thread: the models are small (a
 batch of 32 or 64 against a few hundred units), a second thread gains them nothing, and a result
 must not depend on the machine's core count. Independent runs go side by side instead, one per core
-(:func:`initspec.parallel.side_by_side`, which pins each run to one thread the same way).
+(:func:`initspec.training.parallel.side_by_side`, which pins each run to one thread the same way).
 
 Lab 01's ablation at the lab's setup is also lab 02's no-norm row: the same model, seeds and
 batches, so lab 02 reads these runs instead of training them again.
@@ -17,7 +17,7 @@ import pytest
 from spec.common.plans import Plan, TierPlans
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
-from initspec.pytest_plugin import computed_once
+from initspec.plugin.hooks import computed_once
 
 # Lab 01's plans. Every lab 01 setup trains the document's 1000 steps in both tiers
 # (AblationConfig's defaults are the lab's setup). The lab's own setup is judged over five seeds

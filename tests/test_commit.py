@@ -1,6 +1,6 @@
-"""The commit a verdict or a lab records (initspec.artifacts.git_commit): the working tree's HEAD,
-marked ``-dirty`` when what decides a run's results differs from it (the code, the claim tests,
-the package's pins), but not when only other files do: the generated ``reports/`` (every spec
+"""The commit a verdict or a lab records (initspec.runtime.artifacts.git_commit): the working tree's
+HEAD, marked ``-dirty`` when what decides a run's results differs from it (the code, the claim
+tests, the package's pins), but not when only other files do: the generated ``reports/`` (every spec
 run and lab rewrites them) or the docs and README edited while a long run trains."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from initspec.artifacts import git_commit
+from initspec.runtime.artifacts import git_commit
 
 
 def _git(repo: Path, *args: str) -> str:

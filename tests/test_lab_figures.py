@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from initspec.corpus import load_names
+from initspec.data.corpus import load_names
 from initspec.labs import LABS
 from initspec.labs.lab03 import DOUBLE
 from initspec.labs.writer import write_lab

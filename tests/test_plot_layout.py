@@ -8,7 +8,7 @@ import textwrap
 from hypothesis import given
 from hypothesis import strategies as st
 
-from initspec.plots import balanced_wrap, loss_scale, vanishing_mark
+from initspec.plotting.curves import balanced_wrap, loss_scale, vanishing_mark
 
 WORDS = st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=12), min_size=1, max_size=40)
 

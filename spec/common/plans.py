@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from initspec.evidence import Evidence
+from initspec.plugin.evidence import Evidence
 
 TIERS = ("quick", "document")
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
-from initspec.pytest_plugin import computed_once
+from initspec.plugin.hooks import computed_once
 
 from .criteria import DEEP_DEPTH, LR_DROPPED, LR_HIGH_SWEEP, SHALLOW_DEPTH, SMALL_UNIFORM
 

@@ -19,9 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from initspec.claims import CLAIMS
-from initspec.data import batch_order, toy_data
-from initspec.evidence import Evidence, interpreted, stated
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import batch_order, toy_data
 from initspec.experiments.init_ablation import (
     DEFAULTS,
     SLOPE_WINDOW,
@@ -44,9 +43,10 @@ from initspec.judging.phrases import (
     window_means,
 )
 from initspec.metrics import rise_above_running_min
-from initspec.models import linear_layers
+from initspec.models.mlp import linear_layers
+from initspec.plugin.evidence import Evidence, interpreted, stated
 from initspec.theory import forward_variance_ratio
-from initspec.train import grad_norm
+from initspec.training.loop import grad_norm
 
 from .criteria import CLEAR_GAP, DOCUMENT_STEPS, finals, trained_for
 
@@ -68,7 +68,7 @@ GROWTH_RTOL = 0.25
 # entries, so about 0.004 standard deviation of the correlation for independent draws)
 # correlate by less than 0.02 in absolute value.
 INDEPENDENT_CORRELATION = 0.02
-# The batch sequence does not depend on the run's length (initspec.data.batch_order): watching
+# The batch sequence does not depend on the run's length (initspec.data.toy.batch_order): watching
 # the first 50 batches of each run is watching the start of the lab's 1000-step sequence.
 WATCHED_STEPS = 50
 

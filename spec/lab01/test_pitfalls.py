@@ -12,10 +12,10 @@ import math
 
 import pytest
 
-from initspec.evidence import Evidence, interpreted
 from initspec.experiments.init_ablation import Ablation
 from initspec.judging.judge import HELD, Reading, every, judge
 from initspec.judging.phrases import exploded, trains, trains_level
+from initspec.plugin.evidence import Evidence, interpreted
 
 from .criteria import (
     DEEP_DEPTH,

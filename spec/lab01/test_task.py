@@ -11,16 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from initspec.claims import CLAIMS
-from initspec.data import toy_data
-from initspec.evidence import Evidence, interpreted, stated
-from initspec.evidence import printed as printed_reading
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import toy_data
 from initspec.experiments.init_ablation import DEFAULTS, weight_seed
-from initspec.inits import get_init
 from initspec.judging.judge import HELD, every, judge
 from initspec.judging.outcome import Criterion
-from initspec.models import build_mlp
-from initspec.train import train
+from initspec.models.inits import get_init
+from initspec.models.mlp import build_mlp
+from initspec.plugin.evidence import Evidence, interpreted, stated
+from initspec.plugin.evidence import printed as printed_reading
+from initspec.training.loop import train
 
 from .criteria import DOCUMENT_STEPS
 

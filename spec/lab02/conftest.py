@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 
 import pytest
+from spec.common.runs import runs_key, trained_once
 
-from initspec.evidence import current_seed_base, current_tier
 from initspec.experiments.init_ablation import NORMS, Ablation, Setup, run_ablations
 from initspec.experiments.mitigations import MITIGATIONS, sweep
-from initspec.parallel import side_by_side
-from initspec.pytest_plugin import computed_once
+from initspec.plugin.evidence import current_seed_base, current_tier
+from initspec.plugin.hooks import computed_once
 
 from .setups import CONFIG, NORM_PLANS, SWEEP_PLANS, NormAblation, Sweeps
 
@@ -35,7 +35,7 @@ def norm_ablation(
     held = {ablation.seed for ablation in lab01}
     setups = [Setup(CONFIG, seed, None) for seed in seeds if seed not in held]
     setups += [Setup(CONFIG, seed, norm) for norm in NORMS for seed in seeds]
-    key = f"lab02-norms-{plan.steps}-{'-'.join(map(str, seeds))}"
+    key = runs_key("lab02-norms", plan.steps, seeds)
     trained = computed_once(tmp_path_factory, key, lambda: run_ablations(setups))
     return NormAblation(plan, seeds, lab01 + trained)
 
@@ -48,6 +48,5 @@ def scale_sweeps(
     plan = SWEEP_PLANS[current_tier(request.config)]
     seeds = list(plan.seeded(current_seed_base(request.config)))
     jobs = [functools.partial(sweep, m, seed, plan.steps) for m in MITIGATIONS for seed in seeds]
-    key = f"lab02-sweeps-{plan.steps}-{'-'.join(map(str, seeds))}"
-    trained = computed_once(tmp_path_factory, key, lambda: side_by_side(jobs))
+    trained = trained_once(tmp_path_factory, "lab02-sweeps", jobs, steps=plan.steps, seeds=seeds)
     return Sweeps(plan, {m: [s for s in trained if s.mitigation == m] for m in MITIGATIONS})

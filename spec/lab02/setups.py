@@ -24,7 +24,7 @@ from spec.common.plans import Plan, TierPlans
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, Setup, run_ablations
 from initspec.experiments.mitigations import ScaleSweep
-from initspec.train import TrainResult
+from initspec.training.loop import TrainResult
 
 CONFIG = DEFAULTS  # lab 01's setup: 12 layers, hidden 256, SGD, 1000 steps
 

@@ -28,11 +28,11 @@ from collections.abc import Mapping
 
 import pytest
 
-from initspec.evidence import Evidence, every, interpreted
 from initspec.experiments.mitigations import INIT_SCALES, MITIGATIONS, ScaleSweep
 from initspec.judging.judge import HELD, judge
 from initspec.judging.phrases import SMOOTHING_WINDOW, chance_loss, trains
 from initspec.metrics import final_loss
+from initspec.plugin.evidence import Evidence, every, interpreted
 
 from .setups import Sweeps
 

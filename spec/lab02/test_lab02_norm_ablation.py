@@ -12,13 +12,13 @@ import math
 
 import pytest
 
-from initspec.evidence import Evidence, every, interpreted, mean_ci
 from initspec.experiments.init_ablation import NORMS
 from initspec.judging.judge import HELD, judge
 from initspec.judging.outcome import Criterion
 from initspec.judging.phrases import CLOSE_TOGETHER, SMOOTHING_WINDOW, TRAINS_BELOW, spread, trains
 from initspec.metrics import final_loss
-from initspec.train import TrainResult
+from initspec.plugin.evidence import Evidence, every, interpreted, mean_ci
+from initspec.training.loop import TrainResult
 
 from .setups import NormAblation
 

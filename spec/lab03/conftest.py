@@ -1,6 +1,6 @@
 """Lab 03 fixtures: every training setup of the lab and of its pitfalls, trained once per
 session over several weight seeds; all the session's runs train side by side (one thread each,
-see initspec.parallel).
+see initspec.training.parallel).
 
 What a tier trains, in one place (:func:`lab03_plans`):
 
@@ -30,13 +30,13 @@ from typing import Any
 import pytest
 from spec.common.plans import Plan
 
-from initspec.claims import CLAIMS
-from initspec.data import toy_data
-from initspec.evidence import current_seed_base, current_tier
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import toy_data
 from initspec.experiments.residual_depth import DeepRun, ResidualDepthConfig, train_variant
-from initspec.gains import DOCUMENT_GELU_GAIN, gelu_gain
-from initspec.parallel import side_by_side
-from initspec.pytest_plugin import computed_once
+from initspec.models.gains import DOCUMENT_GELU_GAIN, gelu_gain
+from initspec.plugin.evidence import current_seed_base, current_tier
+from initspec.plugin.hooks import computed_once
+from initspec.training.parallel import side_by_side
 
 # The document's horizon: the lab's run, as many steps as lab 01's.
 DOCUMENT_STEPS = ResidualDepthConfig().steps
@@ -60,7 +60,8 @@ EXPLOSION_STEPS = 20
 # lab's 1.7 and their geometric mean.
 PRE_CHAIN_GAINS = (gelu_gain(), math.sqrt(gelu_gain() * DOCUMENT_GELU_GAIN), DOCUMENT_GELU_GAIN)
 
-# Each setup: options for initspec.blocks.BlockConfig (the defaults are the document's setup).
+# Each setup: options for initspec.models.blocks.BlockConfig (the defaults are the document's
+# setup).
 SETUPS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         "plain": {"residual": False},

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from initspec.cli import main
+from initspec.cli.main import main
 
 FILES = {
     "train.py",

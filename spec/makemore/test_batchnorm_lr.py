@@ -28,15 +28,16 @@ from collections.abc import Callable
 import pytest
 from spec.common.plans import Plan, TierPlans
 
-from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.evidence import Evidence, interpreted, mean_ci
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.judging.phrases import SMOOTHING_WINDOW, final_mean, trains, trains_level
-from initspec.parallel import side_by_side
-from initspec.progress import training_setup
-from initspec.stacked import StackedCharMLP
-from initspec.train import TrainResult, train
+from initspec.models.charmodel import build_char_mlp, build_deep_char_mlp
+from initspec.plugin.evidence import Evidence, interpreted, mean_ci
+from initspec.runtime.progress import training_setup
+from initspec.training.blog_recipe import blog_config
+from initspec.training.loop import TrainResult, train
+from initspec.training.parallel import side_by_side
+from initspec.training.stacked import StackedCharMLP
 
 POST = CLAIMS["blog.bn-stabilises"]
 LR_DROP_STEP = int(CLAIMS["blog.init-fixes-converge"].value("lr_drop_step"))

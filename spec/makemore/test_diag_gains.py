@@ -21,11 +21,8 @@ import pytest
 from spec.common.plans import Plan, TierPlans
 
 from initspec import theory
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.diagnostics import SATURATION_THRESHOLD
-from initspec.diagnostics_plots import plot_activation_histograms, plot_gradient_histograms
-from initspec.evidence import Evidence, Reading, Rule, every, interpreted, mean_ci
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.experiments.char_diagnostics import (
     BATCH_SIZE,
     UPDATE_LR,
@@ -37,7 +34,10 @@ from initspec.experiments.char_diagnostics import (
 from initspec.judging.conditions import condition_from_rows
 from initspec.judging.judge import judge
 from initspec.judging.outcome import Criterion
-from initspec.parallel import side_by_side
+from initspec.plotting.diagnostics import plot_activation_histograms, plot_gradient_histograms
+from initspec.plugin.evidence import Evidence, Reading, Rule, every, interpreted, mean_ci
+from initspec.training.diagnostics import SATURATION_THRESHOLD
+from initspec.training.parallel import side_by_side
 
 SMALL = CLAIMS["blog.gain-too-small"].value("gain")
 LARGE = CLAIMS["blog.gain-too-large"].value("gain")

@@ -21,16 +21,8 @@ import pytest
 import torch
 from spec.common.plans import Plan, TierPlans
 
-from initspec.charmodel import build_deep_char_mlp
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.diagnostics import SATURATION_THRESHOLD, saturated_above, weight_parameters
-from initspec.diagnostics_plots import (
-    plot_activation_histograms,
-    plot_gradient_histograms,
-    plot_update_ratios,
-)
-from initspec.evidence import Evidence, Reading, interpreted, mean_ci, printed
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.experiments.char_diagnostics import (
     BATCH_SIZE,
     UPDATE_LR,
@@ -44,8 +36,16 @@ from initspec.judging.conditions import condition_from_rows
 from initspec.judging.judge import judge
 from initspec.judging.outcome import Criterion
 from initspec.judging.phrases import one_run_band
-from initspec.parallel import side_by_side
+from initspec.models.charmodel import build_deep_char_mlp
+from initspec.plotting.diagnostics import (
+    plot_activation_histograms,
+    plot_gradient_histograms,
+    plot_update_ratios,
+)
+from initspec.plugin.evidence import Evidence, Reading, interpreted, mean_ci, printed
 from initspec.theory import length_map, saturated_share
+from initspec.training.diagnostics import SATURATION_THRESHOLD, saturated_above, weight_parameters
+from initspec.training.parallel import side_by_side
 
 BN_STATS = CLAIMS["blog.bn-deep-stats"]
 TANH_GAIN = CLAIMS["blog.gain-five-thirds"].value("gain")

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from initspec.claims import CLAIMS
-from initspec.evidence import Evidence, interpreted, mean_ci, printed
+from initspec.claims.registry import CLAIMS
 from initspec.judging.phrases import SMOOTHING_WINDOW, one_run_band, trains_level
 from initspec.metrics import first_mean_below, tail_mean, window_mean
+from initspec.plugin.evidence import Evidence, interpreted, mean_ci, printed
 
 if TYPE_CHECKING:
     from spec.common.plans import Plan

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 import pytest
 import torch
 
-from initspec.charmodel import build_char_mlp, sample
-from initspec.corpus import CharSplits, Vocabulary, load_names
-from initspec.evidence import Evidence, interpreted, stated
+from initspec.data.corpus import CharSplits, Vocabulary, load_names
+from initspec.models.charmodel import build_char_mlp, sample
+from initspec.plugin.evidence import Evidence, interpreted, stated
 
 if TYPE_CHECKING:
     from spec.common.plans import Plan

@@ -19,10 +19,10 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.charmodel import CharMLP
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.evidence import Evidence, every, interpreted
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.judging.judge import judge
+from initspec.models.charmodel import CharMLP
+from initspec.plugin.evidence import Evidence, every, interpreted
 
 if TYPE_CHECKING:
     from spec.common.plans import Plan

@@ -11,12 +11,13 @@ from hypothesis import HealthCheck, settings
 from spec.common.plans import Plan, TierPlans
 from torch import nn
 
-from initspec.charmodel import BLOG_LR, CharMLP, blog_config
-from initspec.claims import CLAIMS
-from initspec.data import Dataset
-from initspec.norms import BatchNorm1d
-from initspec.pytest_plugin import Evidence
-from initspec.train import TrainResult, train
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import Dataset
+from initspec.models.charmodel import CharMLP
+from initspec.models.norms import BatchNorm1d
+from initspec.plugin.hooks import Evidence
+from initspec.training.blog_recipe import BLOG_LR, blog_config
+from initspec.training.loop import TrainResult, train
 
 # Every BatchNorm claim is checked on initspec's layer and on PyTorch's.
 BATCHNORMS: dict[str, Callable[..., nn.Module]] = {

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from initspec.artifacts import round_floats
-from initspec.data import toy_data
+from initspec.claims.lab_directories import LAB_DIRECTORIES
+from initspec.data.toy import toy_data
+from initspec.experiments.options import check_memory
 from initspec.experiments.residual_depth import (
     HEALTHY,
     SLOPE_WINDOW,
@@ -28,13 +29,12 @@ from initspec.experiments.residual_depth import (
     train_variant,
     zero_init_output,
 )
-from initspec.formatting import markdown_table, power_of_ten
-from initspec.lab_directories import LAB_DIRECTORIES
 from initspec.labs.lab import Facts, Figure, Json, Lab, LabReport, last_steps
-from initspec.options import check_memory
-from initspec.parallel import side_by_side
-from initspec.plots import plot_gradient_norms, plot_loss_curves
-from initspec.progress import Planned
+from initspec.plotting.curves import plot_gradient_norms, plot_loss_curves
+from initspec.plotting.formatting import markdown_table, power_of_ten
+from initspec.runtime.artifacts import round_floats
+from initspec.runtime.progress import Planned
+from initspec.training.parallel import side_by_side
 
 DIRECTORY = LAB_DIRECTORIES["03"]
 TITLE = "Lab 03: residual depth"
