@@ -1,7 +1,7 @@
 """The model library: plain MLPs built from a few named choices.
 
-``build_mlp`` is what tests parametrize over (see :mod:`initspec.cases`). Depth counts Linear
-layers, as the labs do: a 12-layer MLP has 12 Linear layers and 11 activations.
+``build_mlp`` is what the claim tests parametrize over (spec/mechanics/cases.py, for one). Depth
+counts Linear layers, as the labs do: a 12-layer MLP has 12 Linear layers and 11 activations.
 """
 
 from __future__ import annotations
