@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from initspec.threads import single_thread
+from initspec.training.threads import single_thread
 
 pytest_plugins = [
-    "initspec.pytest_plugin",
-    "initspec.pytest_progress",
-    "initspec.pytest_cluster",
+    "initspec.plugin.hooks",
+    "initspec.plugin.progress",
+    "initspec.plugin.cluster",
     "initspec.snapshots.plugin",  # the snapshot review page: cleared at the start, named at the end
 ]
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import torch
 
-from initspec.artifacts import JSONValue, write_json
-from initspec.machine import machine as initspec_machine
+from initspec.runtime.artifacts import JSONValue, write_json
+from initspec.runtime.machine import machine as initspec_machine
 
 REPORT_PATH = ("reports", "bench.json")
 
@@ -100,7 +100,7 @@ def _benchmarks(config: pytest.Config) -> Sequence[Any]:
 
 def machine() -> dict[str, JSONValue]:
     """The CPU model, torch's CPU kernels, torch and numpy versions and BLAS
-    (:func:`initspec.machine.machine`), with the cores and threads this run used."""
+    (:func:`initspec.runtime.machine.machine`), with the cores and threads this run used."""
     return {
         **initspec_machine(),
         "cpu_count": os.cpu_count(),

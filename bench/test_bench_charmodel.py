@@ -18,19 +18,20 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
-from initspec.corpus import default_splits
-from initspec.data import batch_order
-from initspec.diagnostics import Diagnostics, hook_count
-from initspec.parallel import side_by_side
-from initspec.stacked import (
+from initspec.data.corpus import default_splits
+from initspec.data.toy import batch_order
+from initspec.models.charmodel import build_char_mlp, build_deep_char_mlp
+from initspec.training.blog_recipe import blog_config
+from initspec.training.diagnostics import Diagnostics, hook_count
+from initspec.training.loop import make_optimizer
+from initspec.training.parallel import side_by_side
+from initspec.training.stacked import (
     StackedCharMLP,
     batch_orders,
     member_losses,
     sgd_step,
     step_batches,
 )
-from initspec.train import make_optimizer
 
 STEPS = 50
 LR = 0.075
@@ -76,8 +77,8 @@ def test_bench_char_training_step(benchmark, model_name: str, variant: str) -> N
 
 
 # Seeds at the price of one: one model's step against SEEDS models stacked into one
-# (initspec.stacked), each on its own batches. The ratio of their round times is the cost of
-# SEEDS seeds in units of one seed's.
+# (initspec.training.stacked), each on its own batches. The ratio of their round times is the cost
+# of SEEDS seeds in units of one seed's.
 STACKED_SEEDS = 8
 SEED_ROUNDS = 15
 
@@ -87,7 +88,7 @@ def test_bench_char_seeds(benchmark, seeds: int) -> None:
     vocab, splits = default_splits()
     x, y = splits.train.x, splits.train.y
     configs = [blog_config(STEPS, lr=LR, data_seed=seed) for seed in range(seeds)]
-    if seeds == 1:  # initspec.train.train's step on one model
+    if seeds == 1:  # initspec.training.loop.train's step on one model
         model = build_char_mlp(vocab.size, init="hidden-fix", seed=0)
         optimizer = make_optimizer(model, configs[0])
         order = batch_order(len(splits.train), 32, STEPS, seed=0)
@@ -100,7 +101,7 @@ def test_bench_char_seeds(benchmark, seeds: int) -> None:
                 loss.backward()  # type: ignore[no-untyped-call]
                 optimizer.step()
 
-    else:  # initspec.stacked.train_stacked's step on the stacked models
+    else:  # initspec.training.stacked.train_stacked's step on the stacked models
         models = [build_char_mlp(vocab.size, init="hidden-fix", seed=s) for s in range(seeds)]
         stacked = StackedCharMLP(models)
         orders, _ = batch_orders(len(splits.train), configs)

@@ -37,9 +37,7 @@ def warm(client: Any) -> None:
     """Each worker imports what the spec's runs need before the clock starts."""
 
     def load() -> None:
-        import initspec.charmodel
-        import initspec.cluster
-        import initspec.experiments.init_ablation  # noqa: F401
+        pass
 
     client.run(load)
 

@@ -11,9 +11,9 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from initspec.data import batch_order, toy_data
+from initspec.data.toy import batch_order, toy_data
 from initspec.experiments.init_ablation import DEFAULTS
-from initspec.throughput import flops_per_step, matmul_gflops
+from initspec.training.throughput import flops_per_step, matmul_gflops
 
 MATMUL_SIZE = 1024
 

@@ -4,9 +4,9 @@ Three ways to run it:
 
 - ``autograd``: a plain PyTorch loop (forward, ``loss.backward()``, ``torch.optim.SGD``) on
   all the process's threads;
-- ``hand``: the hand-written step of :mod:`initspec.fast`, one run on all the threads;
+- ``hand``: the hand-written step of :mod:`initspec.training.hand_sgd`, one run on all the threads;
 - ``hand-side-by-side``: the hand-written step, one run per thread, as the spec and the lab
-  train (:mod:`initspec.parallel`). Its GFLOP/s count every run's steps.
+  train (:mod:`initspec.training.parallel`). Its GFLOP/s count every run's steps.
 - ``matmuls-only-side-by-side``: the step's matmuls alone, on the model's weights and buffers,
   side by side as above: what the step would reach if everything but its matmuls were free.
 
@@ -25,11 +25,11 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.blocks import build_deep_mlp
-from initspec.data import batch_order, toy_data
-from initspec.fast import FastSGD
-from initspec.parallel import default_workers, side_by_side
-from initspec.throughput import flops_per_step, matmul_gflops
+from initspec.data.toy import batch_order, toy_data
+from initspec.models.blocks import build_deep_mlp
+from initspec.training.hand_sgd import FastSGD
+from initspec.training.parallel import default_workers, side_by_side
+from initspec.training.throughput import flops_per_step, matmul_gflops
 
 MATMUL_SIZE = 1024
 BATCH = 64

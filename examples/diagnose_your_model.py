@@ -4,12 +4,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.diagnostics import Diagnostics, find_problems
-from initspec.diagnostics_plots import (
+from initspec.plotting.diagnostics import (
     plot_activation_histograms,
     plot_gradient_histograms,
     plot_update_ratios,
 )
+from initspec.training.diagnostics import Diagnostics, find_problems
 
 torch.manual_seed(0)
 # Any nn.Module: here a small conv net with a deliberately bad init (tanh, weights x 3).

@@ -3,7 +3,7 @@
 Every test (the root conftest.py) runs torch on one intra-op thread: the models are small (a
 batch of 32 or 64 against a few hundred units), a second thread gains them nothing, and a result
 must not depend on the machine's core count. Independent runs go side by side instead, one per core
-(:func:`initspec.parallel.side_by_side`, which pins each run to one thread the same way).
+(:func:`initspec.training.parallel.side_by_side`, which pins each run to one thread the same way).
 
 Lab 01's ablation at the lab's setup is also lab 02's no-norm row: the same model, seeds and
 batches, so lab 02 reads these runs instead of training them again.
@@ -12,44 +12,36 @@ batches, so lab 02 reads these runs instead of training them again.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import pytest
+from spec.common.plans import Plan, TierPlans
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
-from initspec.pytest_plugin import computed_once
+from initspec.plugin.hooks import computed_once
 
-
-@dataclass(frozen=True)
-class Plan:
-    """How one training setup runs in this tier: the steps it trains, the document's own
-    steps, and its data seeds (the suite's seed numbers with ``--seed-base`` added)."""
-
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]
-
-
-# Lab 01's weight seeds per tier. Every lab 01 setup trains the document's 1000 steps in both
-# tiers (AblationConfig's defaults are the lab's setup). The lab's own setup is judged over
-# five seeds in both; the pitfalls (other depths, other learning rates, U[-0.05, 0.05]) over
-# three in the quick tier and five in the document tier.
-LAB01_SEEDS = {
-    "lab": {"quick": 5, "document": 5},
-    "pitfalls": {"quick": 3, "document": 5},
+# Lab 01's plans. Every lab 01 setup trains the document's 1000 steps in both tiers
+# (AblationConfig's defaults are the lab's setup). The lab's own setup is judged over five seeds
+# in both; the pitfalls (other depths, other learning rates, U[-0.05, 0.05]) over three in the
+# quick tier and five in the document tier.
+LAB01_PLANS = {
+    "lab": TierPlans(
+        quick=Plan(DEFAULTS.steps, DEFAULTS.steps, tuple(range(5))),
+        document=Plan(DEFAULTS.steps, DEFAULTS.steps, tuple(range(5))),
+    ),
+    "pitfalls": TierPlans(
+        quick=Plan(DEFAULTS.steps, DEFAULTS.steps, tuple(range(3))),
+        document=Plan(DEFAULTS.steps, DEFAULTS.steps, tuple(range(5))),
+    ),
 }
 
 
 @pytest.fixture(scope="session")
 def lab01_plans(tier: str, seed_base: int) -> dict[str, Plan]:
-    """Lab 01's plans, ``"lab"`` and ``"pitfalls"``, for the run's tier and seed base."""
+    """Lab 01's plans, ``"lab"`` and ``"pitfalls"``, for the run's tier, their seeds with
+    ``--seed-base`` added."""
     return {
-        setup: Plan(
-            steps=DEFAULTS.steps,
-            document_steps=DEFAULTS.steps,
-            seeds=tuple(seed_base + seed for seed in range(count[tier])),
-        )
-        for setup, count in LAB01_SEEDS.items()
+        setup: dataclasses.replace(plans[tier], seeds=plans[tier].seeded(seed_base))
+        for setup, plans in LAB01_PLANS.items()
     }
 
 

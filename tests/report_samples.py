@@ -15,11 +15,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from initspec.figures import new_figure, save_figure
+from initspec.claims.lab_directories import lab_directory_name
 from initspec.judging.judge import at_least, every, interpreted, judge, mean_ci, printed, stated
 from initspec.judging.outcome import Criterion
 from initspec.judging.outcome import TestOutcome as Outcome
-from initspec.lab_directories import lab_directory_name
+from initspec.plotting.save import new_figure, save_figure
 from initspec.report import Report, write_report
 
 VANISHES = "lab03.plain-grad-vanishes"  # conditional, a log-scale criterion, a test's figure

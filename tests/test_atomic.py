@@ -1,4 +1,4 @@
-"""Lab directories appear whole or not at all (initspec.atomic).
+"""Lab directories appear whole or not at all (initspec.runtime.atomic).
 
 The swap is a few renames and removals. Each test below makes one of them fail, at every step
 in turn, and checks that the lab's path then holds the complete old or the complete new
@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from initspec import atomic
-from initspec.atomic import atomic_directory, check_target, remove_stale
-from initspec.cli import main
+from initspec.cli.main import main
+from initspec.runtime import atomic
+from initspec.runtime.atomic import atomic_directory, check_target, remove_stale
 
 OLD = {"old.json": "old", "nested/old.txt": "old"}
 NEW = {"new.json": "new", "nested/new.txt": "new", "nested/deeper/new.txt": "new"}

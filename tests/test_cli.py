@@ -1,6 +1,6 @@
 """``initspec lab 01`` on the command line: bad input is refused cleanly, good input writes the lab.
 
-The CLI runs in-process (``initspec.cli.main``) so each case costs milliseconds, not a new
+The CLI runs in-process (``initspec.cli.main.main``) so each case costs milliseconds, not a new
 interpreter. Bad input: exit code 2, one line on stderr, nothing written.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from initspec.claims import CLAIMS
-from initspec.cli import main
+from initspec.claims.registry import CLAIMS
+from initspec.cli.main import main
 from initspec.report import write_report
 
 LAB01_FILES = {"train.py", "losses.json", "loss_curves.png", "manifest.json", "README.md"}

@@ -1,4 +1,4 @@
-"""Training runs as tasks on a Dask cluster (initspec.cluster, ``--scheduler``).
+"""Training runs as tasks on a Dask cluster (initspec.training.cluster, ``--scheduler``).
 
 One LocalCluster of two single-thread worker processes serves the module: a throw-away spec
 judged through it gives the local run's verdicts and values, a killed worker loses no run, a
@@ -31,9 +31,12 @@ distributed = pytest.importorskip(
     "distributed", reason="the extra `distributed` (Dask) is not installed"
 )
 
-from initspec import cluster as cluster_module  # noqa: E402
-from initspec.cli import main  # noqa: E402
-from initspec.cluster import (  # noqa: E402
+from initspec.cli.main import main  # noqa: E402
+from initspec.experiments.init_ablation import DEFAULTS, run_ablations  # noqa: E402
+from initspec.runtime.interrupts import STOP, Interrupted  # noqa: E402
+from initspec.runtime.progress import quiet, step_printer  # noqa: E402
+from initspec.training import cluster as cluster_module  # noqa: E402
+from initspec.training.cluster import (  # noqa: E402
     Cluster,
     ClusterError,
     check_workers,
@@ -41,9 +44,6 @@ from initspec.cluster import (  # noqa: E402
     dumps_job,
     versions,
 )
-from initspec.experiments.init_ablation import DEFAULTS, run_ablations  # noqa: E402
-from initspec.interrupts import STOP, Interrupted  # noqa: E402
-from initspec.progress import quiet, step_printer  # noqa: E402
 
 pytest_plugins = ["pytester"]
 
@@ -99,8 +99,6 @@ def scheduler() -> Iterator[str]:
 
 def load_training() -> None:
     """What the throw-away spec's runs import, loaded on a worker."""
-    import initspec.cluster
-    import initspec.experiments.init_ablation  # noqa: F401
 
 
 @pytest.fixture
@@ -125,7 +123,7 @@ def square_or_die_once(marker: Path, index: int) -> int:
 def judged(pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str], *args: str) -> Judged:
     """Run the throw-away spec in this process (no report: it costs more than the runs)."""
     recorded = pytester.inline_run(
-        "-p", "initspec.pytest_plugin", "-p", "initspec.pytest_cluster", "--no-claims-report",
+        "-p", "initspec.plugin.hooks", "-p", "initspec.plugin.cluster", "--no-claims-report",
         *args,
     )  # fmt: skip
     payloads = [
@@ -247,7 +245,7 @@ def test_an_unreachable_scheduler_stops_pytest_with_exit_code_2(
     monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 1.0)
     monkeypatch.setenv("INITSPEC_SCHEDULER", "tcp://127.0.0.1:9")
     pytester.makepyfile(test_tiny_spec="def test_nothing():\n    raise AssertionError('ran')\n")
-    result = pytester.runpytest("-p", "initspec.pytest_cluster")
+    result = pytester.runpytest("-p", "initspec.plugin.cluster")
     assert result.ret == 2, f"expected exit code 2, got {result.ret}"
     result.stderr.fnmatch_lines(["*initspec: error: cannot reach the Dask scheduler at *"])
     assert "ran" not in result.stdout.str(), "expected no test to run"
@@ -256,9 +254,9 @@ def test_an_unreachable_scheduler_stops_pytest_with_exit_code_2(
 def test_without_a_scheduler_nothing_imports_dask() -> None:
     code = (
         "import sys\n"
-        "import initspec.pytest_cluster\n"
-        "from initspec.cluster import on_cluster\n"
-        "from initspec.parallel import side_by_side\n"
+        "import initspec.plugin.cluster\n"
+        "from initspec.training.cluster import on_cluster\n"
+        "from initspec.training.parallel import side_by_side\n"
         "with on_cluster(None, print) as cluster:\n"
         "    assert cluster is None and side_by_side([int] * 2) == [0, 0]\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed'))\n"

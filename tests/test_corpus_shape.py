@@ -1,8 +1,8 @@
 """A names file that is not one name a line is refused from its shape, before it is decoded.
 
 A 15 MiB file of one line would be one name of 15 million characters: its context windows take
-gigabytes and a minute to build. :func:`initspec.corpus.check_shape` reads the bytes a line at a
-time and refuses a line longer than a name may be, naming the file and the line.
+gigabytes and a minute to build. :func:`initspec.data.corpus.check_shape` reads the bytes a line at
+a time and refuses a line longer than a name may be, naming the file and the line.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from initspec.cli import main
-from initspec.corpus import MAX_LINE_BYTES, check_shape, load_names
+from initspec.cli.main import main
+from initspec.data.corpus import MAX_LINE_BYTES, check_shape, load_names
 from initspec.experiments.char_init import CharInitConfig
 
 

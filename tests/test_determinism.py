@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from initspec.cli import main
+from initspec.cli.main import main
 
 TINY = ["--steps", "20", "--depth", "4", "--width", "32", "--quiet"]
 RUN_BLOCK = "run"

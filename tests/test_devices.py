@@ -1,4 +1,4 @@
-"""``--device`` and ``INITSPEC_DEVICE`` (initspec.devices): where training runs.
+"""``--device`` and ``INITSPEC_DEVICE`` (initspec.training.devices): where training runs.
 
 Without a GPU the checks are of the choice itself: a device that is not there is refused with
 one line and exit code 2 by the labs' command and by ``pytest spec/``, before anything trains or
@@ -16,17 +16,24 @@ from pathlib import Path
 import pytest
 import torch
 
-from initspec import devices
-from initspec.blocks import build_deep_mlp
-from initspec.charmodel import blog_config, build_char_mlp
-from initspec.cli import main
-from initspec.corpus import default_splits
-from initspec.data import toy_data
-from initspec.devices import DEVICE_ENV, DeviceError, current_device, parse_device, use_device
-from initspec.fast import train_deep
-from initspec.models import build_mlp
-from initspec.stacked import StackedCharMLP, train_stacked
-from initspec.train import TrainConfig, TrainResult, train
+from initspec.cli.main import main
+from initspec.data.corpus import default_splits
+from initspec.data.toy import toy_data
+from initspec.models.blocks import build_deep_mlp
+from initspec.models.charmodel import build_char_mlp
+from initspec.models.mlp import build_mlp
+from initspec.training import devices
+from initspec.training.blog_recipe import blog_config
+from initspec.training.devices import (
+    DEVICE_ENV,
+    DeviceError,
+    current_device,
+    parse_device,
+    use_device,
+)
+from initspec.training.hand_sgd import train_deep
+from initspec.training.loop import TrainConfig, TrainResult, train
+from initspec.training.stacked import StackedCharMLP, train_stacked
 
 pytest_plugins = ["pytester"]
 
@@ -114,7 +121,7 @@ def test_the_spec_refuses_a_missing_gpu_with_exit_code_2(
     monkeypatch.setenv(DEVICE_ENV, "" if HAS_CUDA else "cuda")
     device = "cuda:99" if HAS_CUDA else "cuda"
     result = pytester.runpytest_subprocess(
-        "-p", "initspec.pytest_plugin", f"--device={device}", "--no-claims-report"
+        "-p", "initspec.plugin.hooks", f"--device={device}", "--no-claims-report"
     )
     assert result.ret == 2, result.stdout.str() + result.stderr.str()
     assert "initspec: error: device" in result.stdout.str() + result.stderr.str()

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from initspec.diagnostics_plots import mean_and_std
+from initspec.plotting.diagnostics import mean_and_std
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Interrupts stop a run quickly and cleanly (initspec.interrupts).
+"""Interrupts stop a run quickly and cleanly (initspec.runtime.interrupts).
 
 Ctrl-C, SIGTERM or SIGHUP: the training loops stop within a step, the jobs not yet started are
 cancelled, the lab being written is not written, the command prints one line and exits 130.
@@ -18,21 +18,21 @@ from pathlib import Path
 
 import pytest
 
-from initspec import interrupts
-from initspec.atomic import atomic_directory, remove_stale
-from initspec.blocks import build_deep_mlp
-from initspec.data import toy_data
-from initspec.fast import train_deep
-from initspec.interrupts import (
+from initspec.data.toy import toy_data
+from initspec.models.blocks import build_deep_mlp
+from initspec.models.mlp import build_mlp
+from initspec.runtime import interrupts
+from initspec.runtime.atomic import atomic_directory, remove_stale
+from initspec.runtime.interrupts import (
     STOP,
     Interrupted,
     raise_if_stopped,
     run_interruptibly,
     stop_on_signals,
 )
-from initspec.models import build_mlp
-from initspec.parallel import side_by_side
-from initspec.train import TrainConfig, train
+from initspec.training.hand_sgd import train_deep
+from initspec.training.loop import TrainConfig, train
+from initspec.training.parallel import side_by_side
 
 LAB03 = "10-residual-depth"
 LONG_LAB03 = ["lab", "03", "--steps", "100000", "--depth", "4", "--width", "32", "--quiet"]
@@ -202,7 +202,7 @@ def start_long_lab(out: Path, workers: str | None = None) -> subprocess.Popen[st
     if workers is not None:
         env["INITSPEC_WORKERS"] = workers
     process = subprocess.Popen(
-        [sys.executable, "-m", "initspec.cli", *LONG_LAB03, "--out", str(out)],
+        [sys.executable, "-m", "initspec.cli.main", *LONG_LAB03, "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -266,19 +266,19 @@ import builtins, os, signal, sys, time
 real_import = builtins.__import__
 
 def importing(name, *args, **kwargs):
-    if name == "initspec.cli":  # a signal while the command line is still being imported
+    if name == "initspec.cli.main":  # a signal while the command line is still being imported
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(30)
     return real_import(name, *args, **kwargs)
 
 builtins.__import__ = importing
-from initspec.entry import main
+from initspec.cli.entry import main
 sys.exit(main(["claims"]))
 """
 
 AFTER_THE_COMMAND = """
 import os, signal, time
-from initspec.interrupts import exit_at_once_on_signals, run_interruptibly
+from initspec.runtime.interrupts import exit_at_once_on_signals, run_interruptibly
 exit_at_once_on_signals()
 run_interruptibly(lambda: 0)
 os.kill(os.getpid(), signal.SIGTERM)  # while Python shuts down, say
@@ -297,7 +297,7 @@ def test_the_command_enters_through_the_entry_point() -> None:
     from importlib.metadata import entry_points
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "initspec"]
-    assert script.value == "initspec.entry:main"
+    assert script.value == "initspec.cli.entry:main"
 
 
 ORPHAN_TEST = '''
@@ -307,8 +307,8 @@ from pathlib import Path
 
 import torch
 
-from initspec.interrupts import raise_if_stopped
-from initspec.parallel import side_by_side
+from initspec.runtime.interrupts import raise_if_stopped
+from initspec.training.parallel import side_by_side
 
 
 def train_for_long() -> None:
@@ -344,7 +344,7 @@ def test_an_xdist_worker_stops_when_its_controller_is_killed(tmp_path: Path) -> 
     pid_file = tmp_path / "worker.pid"
     controller = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-n", "1", "-p", "no:cacheprovider",
-         "-p", "initspec.pytest_plugin", "--no-claims-report", "-q",
+         "-p", "initspec.plugin.hooks", "--no-claims-report", "-q",
          str(tmp_path / "test_orphan.py")],
         cwd=tmp_path,
         env={**os.environ, "ORPHAN_PID_FILE": str(pid_file)},
@@ -376,7 +376,7 @@ def test_an_xdist_worker_stops_when_its_controller_is_killed(tmp_path: Path) -> 
 
 ORPHAN_CHILD = """
 import os, sys, time
-from initspec.interrupts import Interrupted, raise_if_stopped, stop_when_orphaned
+from initspec.runtime.interrupts import Interrupted, raise_if_stopped, stop_when_orphaned
 stop_when_orphaned(os.getppid(), poll_s=0.05, grace_s=5.0)
 print(os.getpid(), flush=True)
 try:

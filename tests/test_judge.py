@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from initspec.evidence import (
+from initspec.judging.judge import describe, judge
+from initspec.judging.student_t import two_sided_probability, two_sided_quantile
+from initspec.plugin.evidence import (
     ClaimNotMet,
     ClaimUndecided,
     Evidence,
@@ -20,8 +22,6 @@ from initspec.evidence import (
     mean_ci,
     printed,
 )
-from initspec.judging.judge import describe, judge
-from initspec.judging.student_t import two_sided_probability, two_sided_quantile
 
 # Two-sided Student t quantiles t(0.975, df) and t(0.995, df), from any statistics table.
 T_TABLE_95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 9: 2.262, 10: 2.228, 30: 2.042}

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from initspec.corpus import load_names
+from initspec.data.corpus import load_names
 from initspec.labs import LABS
+from initspec.labs.lab03 import DOUBLE
 from initspec.labs.writer import write_lab
 from initspec.snapshots import tolerances
 from initspec.snapshots.extensions import (
@@ -123,3 +124,17 @@ def test_lab_results_snapshot(
     assert first == second, f"lab {key}'s {name} differs between two runs of the same seed"
     tolerance = tolerances.for_results(f"{key}/{name}")
     assert snapshot.use_extension(ResultsSnapshotExtension) == Tolerated(first, tolerance)
+
+
+def test_lab_03_writes_its_double_depth_run_beside_the_others(
+    written: dict[str, tuple[Path, Path]],
+) -> None:
+    """Question 4's run (twice the blocks, no residual) is in the files and figures the README
+    discusses it from, one value a step like the lab's own runs."""
+    directory = written["03"][0]
+    steps = SMALL["03"]["steps"]
+    losses = json.loads((directory / "losses.json").read_text())["losses"]
+    norms = json.loads((directory / "grad_norms.json").read_text())["grad_norms"]
+    for name, runs in (("losses.json", losses), ("grad_norms.json", norms)):
+        assert DOUBLE in runs, f"{name} holds {sorted(runs)}, not {DOUBLE!r}"
+        assert len(runs[DOUBLE]) == steps, f"{name}: {len(runs[DOUBLE])} values for {steps} steps"

@@ -18,10 +18,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from initspec.formatting import fmt
 from initspec.labs import LABS
 from initspec.labs.lab import Stated, lookup
 from initspec.labs.writer import write_lab
+from initspec.plotting.formatting import fmt
 
 
 class Case(NamedTuple):

@@ -3,10 +3,12 @@ must not use cannot be imported at all.
 
 * the judging core (the package :mod:`initspec.judging`: ``judge``, ``outcome``,
   ``student_t``, ``phrases``, ``quotes``, ``conditions``; and the registry
-  :mod:`initspec.claims`) imports neither torch nor pytest;
+  :mod:`initspec.claims.registry`) imports neither torch nor pytest;
 * the report (:mod:`initspec.report`) imports neither the labs nor torch, and writes and renders
   a report again (``python -m initspec.report``) with torch unavailable;
-* ``initspec --version`` and ``initspec claims`` import no torch.
+* ``initspec --version`` and ``initspec claims`` import no torch;
+* the packages import one way (:data:`PACKAGE_LAYERS`, read from the source): a package imports
+  only packages of its own layer or below.
 
 A blocker on ``sys.meta_path``, installed by a ``sitecustomize`` module, raises ImportError for
 a blocked name, so an import that breaks a rule fails the child process, however indirect it is.
@@ -14,6 +16,7 @@ a blocked name, so an import that breaks a rule fails the child process, however
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -23,12 +26,36 @@ from pathlib import Path
 
 import pytest
 
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "initspec"
+# initspec's packages (and its two leaf modules), lowest first: each imports only its own layer
+# and those below. The registry and the judging core share a layer: the registry types its
+# verdicts with judging.outcome, and the readings of phrases take their numbers from the registry.
+PACKAGE_LAYERS: tuple[frozenset[str], ...] = tuple(
+    frozenset(layer.split())
+    for layer in (
+        "metrics theory",
+        "runtime",
+        "claims judging",
+        "data",
+        "models",
+        "training",
+        "experiments",
+        "plotting",
+        "maps",
+        "labs",
+        "report",
+        "snapshots",
+        "plugin",
+        "cli",
+    )
+)
+
 CORE = (
     "initspec.judging",
     "initspec.judging.judge",
     "initspec.judging.outcome",
     "initspec.judging.student_t",
-    "initspec.claims",
+    "initspec.claims.registry",
 )
 CORE_ALSO = ("initspec.judging.phrases", "initspec.judging.quotes", "initspec.judging.conditions")
 SITECUSTOMIZE = '''
@@ -133,7 +160,7 @@ def test_the_report_is_written_and_rendered_again_without_torch(tmp_path: Path) 
     assert (reports / "index.md").is_file(), "expected index.md rendered again"
 
 
-ENTRY = "import sys; from initspec.entry import main; sys.exit(main(sys.argv[1:]))"
+ENTRY = "import sys; from initspec.cli.entry import main; sys.exit(main(sys.argv[1:]))"
 
 
 @pytest.mark.parametrize(
@@ -153,4 +180,62 @@ def test_claims_imports_no_torch(tmp_path: Path) -> None:
     assert done.returncode == 0 and "claims, no verdicts" in done.stdout, (
         f"expected `initspec claims` to list the claims without torch; exit {done.returncode}, "
         f"stderr {done.stderr.strip()!r}"
+    )
+
+
+def package_imports(source: Path) -> dict[str, set[str]]:
+    """Each top-level package or module of ``source`` and the others it imports (AST, any depth
+    inside a function too)."""
+    imports: dict[str, set[str]] = {}
+    for path in sorted(source.rglob("*.py")):
+        parts = path.relative_to(source).parts
+        if parts == ("__init__.py",):
+            continue
+        own = parts[0].removesuffix(".py")
+        found = imports.setdefault(own, set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+                if node.module == "initspec":
+                    names = [f"initspec.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                top = name.split(".")
+                if top[0] == "initspec" and len(top) > 1 and top[1] != own:
+                    found.add(top[1])
+    return imports
+
+
+def layer_of(package: str) -> int:
+    for index, layer in enumerate(PACKAGE_LAYERS):
+        if package in layer:
+            return index
+    raise AssertionError(f"{package} is in no layer of PACKAGE_LAYERS; add it where it belongs")
+
+
+def upward_imports(imports: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{package} imports {target}"
+        for package, targets in imports.items()
+        for target in targets
+        if layer_of(target) > layer_of(package)
+    )
+
+
+def test_the_layer_check_finds_an_upward_import() -> None:
+    """The rule below can fail: a model that imports the command line is found."""
+    assert upward_imports({"models": {"cli", "data"}, "cli": {"models"}}) == ["models imports cli"]
+
+
+def test_every_package_imports_only_its_layer_and_below() -> None:
+    imports = package_imports(SOURCE)
+    assert set(imports) >= {"models", "training", "plugin", "report"}, (
+        f"expected initspec's packages under {SOURCE}; found {sorted(imports)}"
+    )
+    upward = upward_imports(imports)
+    assert upward == [], (
+        "expected every import to point down PACKAGE_LAYERS "
+        f"({' < '.join('/'.join(sorted(layer)) for layer in PACKAGE_LAYERS)}); found {upward}"
     )

@@ -10,12 +10,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from initspec.artifacts import atomic_directory, dumps
-from initspec.data import batch_order, toy_data
-from initspec.gains import gain, known_nonlinearities
+from initspec.data.toy import batch_order, toy_data
 from initspec.metrics import flatline_step, loss_slope
-from initspec.models import build_mlp, linear_layers
-from initspec.train import TrainConfig, train
+from initspec.models.gains import gain, known_nonlinearities
+from initspec.models.mlp import build_mlp, linear_layers
+from initspec.runtime.artifacts import atomic_directory, dumps
+from initspec.training.loop import TrainConfig, train
 
 
 def test_toy_data_is_seeded_and_labelled_by_the_first_ten_entries() -> None:

@@ -1,4 +1,4 @@
-"""initspec.machine: what a result records of the machine it was measured on."""
+"""initspec.runtime.machine: what a result records of the machine it was measured on."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from initspec.machine import describe, machine
+from initspec.runtime.machine import describe, machine
 
 KEYS = {"cpu", "cores", "torch_cpu_capability", "torch", "numpy", "blas", "python"}
 
@@ -23,7 +23,7 @@ def test_machine_names_the_cpu_kernels_and_libraries() -> None:
 def test_portable_kernels_show_in_the_record() -> None:
     """ATEN_CPU_CAPABILITY=default runs ATen's portable kernels: the record must say so."""
     env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
-    code = "import json; from initspec.machine import machine; print(json.dumps(machine()))"
+    code = "import json; from initspec.runtime.machine import machine; print(json.dumps(machine()))"
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from initspec.cli import main
-from initspec.map_claims import maps_of
-from initspec.maps import SPECS, MapResult, outcome_share, run_map
-from initspec.maps_write import write_map
+from initspec.cli.main import main
+from initspec.maps.contents import maps_of
+from initspec.maps.measure import SPECS, MapResult, outcome_share, run_map
+from initspec.maps.write import write_map
 
 # The blog map's measured per-layer gradient ratio at init within 20 % of the theory's for the
 # same depth: width 100 moves one layer's ratio by about sqrt(2 / 100) = 14 %, the geometric mean

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from initspec.norms import BatchNorm1d
+from initspec.models.norms import BatchNorm1d
 
 
 def test_initspec_batchnorm_defaults_match_torchs() -> None:

@@ -1,4 +1,5 @@
-"""Runs side by side (initspec.parallel): the same results as one after another, in job order.
+"""Runs side by side (initspec.training.parallel): the same results as one after another, in job
+order.
 
 Every run does its ops on one thread whatever runs beside it, so training side by side must
 give the same losses and weights bit for bit; the spec's fixtures and the labs rely on it.
@@ -15,7 +16,7 @@ import pytest
 import torch
 
 from initspec.experiments.init_ablation import DEFAULTS, run_ablations
-from initspec.parallel import default_workers, side_by_side
+from initspec.training.parallel import default_workers, side_by_side
 
 SMALL = dataclasses.replace(DEFAULTS, depth=5, width=48, steps=40)
 

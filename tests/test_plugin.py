@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 
 pytest_plugins = ["pytester"]
 
 HEADER = """
 import pytest
-from initspec.evidence import ClaimNotMet, ClaimUndecided, at_least, every, mean_ci
+from initspec.plugin.evidence import ClaimNotMet, ClaimUndecided, at_least, every, mean_ci
 """
 
 # Every verdict rule at once, judged the converted way (require_criteria on).
@@ -121,7 +121,7 @@ def run_suite(
     known_path.write_text(known)
     return pytester.runpytest(
         "-p",
-        "initspec.pytest_plugin",
+        "initspec.plugin.hooks",
         "-p",
         "no:randomly",
         f"--known-failures={known_path}",
@@ -363,7 +363,7 @@ def test_without_evidence():
 
 SEEDED = """
 import pytest
-from initspec.evidence import current_seed_base, current_tier
+from initspec.plugin.evidence import current_seed_base, current_tier
 
 @pytest.fixture(scope="session")
 def setup(pytestconfig):
@@ -483,7 +483,7 @@ def test_a_claim_listed_in_two_files_is_a_usage_error(pytester: pytest.Pytester)
     (directory / "a.toml").write_text(entry)
     (directory / "b.toml").write_text(entry)
     pytester.makepyfile(test_suite=LISTED)
-    result = pytester.runpytest("-p", "initspec.pytest_plugin", f"--known-failures={directory}")
+    result = pytester.runpytest("-p", "initspec.plugin.hooks", f"--known-failures={directory}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*b.toml*lab01.kaiming-trains*also listed in*a.toml*"])
 
@@ -617,11 +617,11 @@ def test_writes(evidence):
     assert not (pytester.path / "reports").exists(), "--no-claims-report wrote under reports/"
 
 
-def test_the_old_imports_still_work() -> None:
-    from initspec import evidence, pytest_plugin, session_cache
+def test_the_plugin_module_exports_what_a_conftest_imports_from_it() -> None:
+    from initspec.plugin import evidence, hooks, session_cache
 
-    assert pytest_plugin.Evidence is evidence.Evidence
-    assert pytest_plugin.computed_once is session_cache.computed_once
+    assert hooks.Evidence is evidence.Evidence
+    assert hooks.computed_once is session_cache.computed_once
 
 
 REGISTRY_SUITE = (
@@ -643,12 +643,12 @@ def test_not_the_listed_one(evidence):
 
 
 def test_without_a_file_the_registry_lists_the_known_failures(pytester: pytest.Pytester) -> None:
-    """A claim's ``known`` in initspec.claims: its listed tests are strict xfails with the
+    """A claim's ``known`` in initspec.claims.registry: its listed tests are strict xfails with the
     registry's verdict and no typed words; a listed test that holds, and an unlisted test of the
     same claim that fails, each make the run red."""
     pytester.makepyfile(test_suite=REGISTRY_SUITE)
     result = pytester.runpytest(
-        "-p", "initspec.pytest_plugin", "-p", "no:randomly",
+        "-p", "initspec.plugin.hooks", "-p", "no:randomly",
         f"--reports-dir={pytester.path / 'reports'}",
     )  # fmt: skip
     result.assert_outcomes(xfailed=1, failed=2)
@@ -662,5 +662,5 @@ def test_without_a_file_the_registry_lists_the_known_failures(pytester: pytest.P
     }
     listed = tests["test_fifty_block_model_size"]
     assert listed["verdict"] == "holds", listed
-    assert "initspec.claims" in (listed["note"] or ""), listed["note"]
+    assert "initspec.claims.registry" in (listed["note"] or ""), listed["note"]
     assert tests["test_not_the_listed_one"]["verdict"] == "refuted", tests

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from initspec import labs
-from initspec.cli import main
-from initspec.data import toy_data
+from initspec.cli.main import main
+from initspec.data.toy import toy_data
 from initspec.experiments.init_ablation import AblationConfig
 from initspec.labs import lab01, lab03
-from initspec.parallel import default_workers
-from initspec.progress import duration, step_printer
-from initspec.run_summary import labs_table
-from initspec.train import TrainConfig, train
+from initspec.report.run_summary import labs_table
+from initspec.runtime.progress import duration, step_printer
+from initspec.training.loop import TrainConfig, train
+from initspec.training.parallel import default_workers
 
 pytest_plugins = ["pytester"]
 
@@ -108,7 +108,7 @@ def test_labs_table_and_durations_read_as_a_person_reads_them() -> None:
 SETUP_SUITE = """
 import pytest
 from initspec.experiments.init_ablation import AblationConfig, run_ablation
-from initspec.pytest_plugin import computed_once
+from initspec.plugin.hooks import computed_once
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
@@ -118,7 +118,7 @@ def trained(tmp_path_factory):
 def test_uses_it(trained):
     assert len(trained.runs) == 3
 """
-PLUGINS = ("-p", "initspec.pytest_plugin", "-p", "initspec.pytest_progress", "-p", "no:randomly")
+PLUGINS = ("-p", "initspec.plugin.hooks", "-p", "initspec.plugin.progress", "-p", "no:randomly")
 
 
 @pytest.mark.parametrize("capture", [[], ["-s"]], ids=["captured", "not-captured"])

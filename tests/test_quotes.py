@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from initspec.evidence import Evidence, interpreted, printed
 from initspec.judging import quotes
+from initspec.plugin.evidence import Evidence, interpreted, printed
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

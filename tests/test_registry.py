@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from initspec.claims import CATALOG_CLAIMS, CLAIMS, SOURCES, get_claim
+from initspec.claims.registry import CATALOG_CLAIMS, CLAIMS, SOURCES, get_claim
 
 SPEC = Path(__file__).resolve().parents[1] / "spec"
 ROOT = SPEC.parent

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from report_samples import KAIMING, VANISHES, WITH_FIGURE, write_sample
 
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 CHROMIUM = next(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.report import write_report
 from initspec.report.store import write_files
@@ -206,7 +206,7 @@ def test_a_corrupt_report_keeps_the_exit_status_one_that_cannot_be_replaced_fail
     (pytester.path / "known.toml").write_text("")
     result = pytester.runpytest(
         "-p",
-        "initspec.pytest_plugin",
+        "initspec.plugin.hooks",
         f"--known-failures={pytester.path / 'known.toml'}",
         f"--reports-dir={reports}",
     )

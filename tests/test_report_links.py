@@ -15,10 +15,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from report_samples import ARTIFACT, ORDERING, VANISHES, shown, write_sample
 
-from initspec.claims import CLAIMS
+from initspec.claims.lab_directories import lab_directory_name
+from initspec.claims.registry import CLAIMS
 from initspec.judging.outcome import VERDICTS
 from initspec.judging.outcome import TestOutcome as Outcome
-from initspec.lab_directories import lab_directory_name
 from initspec.report import write_report
 
 COMMITTED = Path(__file__).resolve().parents[1] / "reports"

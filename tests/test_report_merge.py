@@ -14,10 +14,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from initspec.claims import CLAIMS
+from initspec.claims.lab_directories import lab_directory_name
+from initspec.claims.registry import CLAIMS
 from initspec.judging.outcome import TIERS, VERDICTS, Criterion
 from initspec.judging.outcome import TestOutcome as Outcome
-from initspec.lab_directories import lab_directory_name
 from initspec.report import ClaimEntry, build_report, merge, write_report
 from initspec.report.schema import check, schema
 from initspec.report.store import read_earlier

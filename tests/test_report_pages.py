@@ -30,7 +30,7 @@ from report_samples import (
     write_sample,
 )
 
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 from initspec.judging.judge import every, judge
 from initspec.report import publish, write_report
 from initspec.report.__main__ import main as rerender

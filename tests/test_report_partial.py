@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 from initspec.judging.judge import every, judge
 from initspec.judging.outcome import SensitivityRow
 from initspec.judging.outcome import TestOutcome as Outcome
@@ -220,7 +220,7 @@ def test_a_k_subset_run_through_the_plugin_keeps_the_refuted_verdict(
     reports = pytester.path / "reports"
     args = [
         "-p",
-        "initspec.pytest_plugin",
+        "initspec.plugin.hooks",
         "--known-failures=known.toml",
         f"--reports-dir={reports}",
     ]
@@ -238,7 +238,7 @@ def test_a_k_subset_run_through_the_plugin_keeps_the_refuted_verdict(
 
 
 def test_the_summary_counts_a_quick_result_beside_a_document_verdict(tmp_path: Path) -> None:
-    from initspec.run_summary import claims_summary
+    from initspec.report.run_summary import claims_summary
 
     document = merge([outcome(A, "holds", HOLDS_TEST, tier="document")], [], "t1", "c1")
     quick = merge([outcome(A, "refuted", HOLDS_TEST)], document.claims, "t2", "c1")
@@ -281,7 +281,7 @@ def test_a_whole_run_forgets_a_renamed_test(
     reports = pytester.path / "reports"
     args = [
         "-p",
-        "initspec.pytest_plugin",
+        "initspec.plugin.hooks",
         "--known-failures=known.toml",
         f"--reports-dir={reports}",
     ]

@@ -18,7 +18,7 @@ from typing import Any
 import filelock
 import pytest
 
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 from initspec.judging.outcome import TestOutcome as Outcome
 from initspec.report import pending, store
 from initspec.report.merge import Batch
@@ -231,7 +231,7 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     reports = pytester.path / "reports"
     return pytester.runpytest(
         "-p",
-        "initspec.pytest_plugin",
+        "initspec.plugin.hooks",
         "--known-failures=known.toml",
         f"--reports-dir={reports}",
         *args,
@@ -286,7 +286,7 @@ def test_a_run_interrupted_before_any_verdict_leaves_the_report(suite: pytest.Py
     before = snapshot(reports)
     suite.makepyfile(test_a_first="def test_interrupted():\n    raise KeyboardInterrupt\n")
     result = suite.runpytest_subprocess(  # an interrupt in-process would stop this run too
-        "-p", "initspec.pytest_plugin", "--known-failures=known.toml", f"--reports-dir={reports}"
+        "-p", "initspec.plugin.hooks", "--known-failures=known.toml", f"--reports-dir={reports}"
     )
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert snapshot(reports) == before, "an interrupted run that judged nothing rewrote the report"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from initspec.reports_dir import check_reports_dir
+from initspec.plugin.reports_dir import check_reports_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from initspec import room
-from initspec.cli import main
+from initspec.cli import room
+from initspec.cli.main import main
 from initspec.labs import writer
 
 TINY = ["--steps", "5", "--depth", "3", "--width", "16", "--quiet"]

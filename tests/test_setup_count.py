@@ -1,5 +1,5 @@
 """The spec's progress lines say how many of the run's training setups have ended, of how many,
-and an ETA for the rest (:mod:`initspec.setup_count`)."""
+and an ETA for the rest (:mod:`initspec.plugin.setup_count`)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from initspec.session_cache import computed_once
-from initspec.setup_count import SetupCount, trains
+from initspec.plugin.session_cache import computed_once
+from initspec.plugin.setup_count import SetupCount, trains
 
 pytest_plugins = ["pytester"]
-PLUGINS = ("-p", "initspec.pytest_plugin", "-p", "initspec.pytest_progress", "-p", "no:randomly")
+PLUGINS = ("-p", "initspec.plugin.hooks", "-p", "initspec.plugin.progress", "-p", "no:randomly")
 TWO_SETUPS = """
 import pytest
 from initspec.experiments.init_ablation import AblationConfig, run_ablation
-from initspec.pytest_plugin import computed_once
+from initspec.plugin.hooks import computed_once
 
 def _train(tmp_path_factory, key, steps):
     config = AblationConfig(depth=2, width=8, steps=steps)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from initspec.plots import plot_loss_curves
+from initspec.plotting.curves import plot_loss_curves
 from initspec.snapshots.images import compare_png
 from initspec.snapshots.numbers import compare_documents
 from initspec.snapshots.tolerances import FIGURE_RMS, RESULTS, SAMPLES, for_results

@@ -1,6 +1,6 @@
-"""Stacked training (initspec.stacked): K character models as one equal K separate runs.
+"""Stacked training (initspec.training.stacked): K character models as one equal K separate runs.
 
-Every member of a stacked model must train as :func:`initspec.train.train` trains it alone:
+Every member of a stacked model must train as :func:`initspec.training.loop.train` trains it alone:
 the same per-step losses, probe readings, validation loss and final weights (BatchNorm's
 running buffers included), from its own initial weights and its own data seed.
 
@@ -18,12 +18,13 @@ import dataclasses
 import pytest
 import torch
 
-from initspec import stacked
-from initspec.charmodel import CharMLP, blog_config, build_char_mlp
-from initspec.corpus import CharSplits, Vocabulary, default_splits
-from initspec.data import Dataset, rows
-from initspec.stacked import StackedCharMLP, StackedProbe, train_stacked
-from initspec.train import Probe, TrainConfig, TrainResult, train
+from initspec.data.corpus import CharSplits, Vocabulary, default_splits
+from initspec.data.toy import Dataset, rows
+from initspec.models.charmodel import CharMLP, build_char_mlp
+from initspec.training import stacked
+from initspec.training.blog_recipe import blog_config
+from initspec.training.loop import Probe, TrainConfig, TrainResult, train
+from initspec.training.stacked import StackedCharMLP, StackedProbe, train_stacked
 
 STEPS = 300
 PROBE_EVERY = 10

@@ -17,13 +17,14 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from criteria import DEEP_DEPTH, LR_DROPPED, LR_HIGH_SWEEP, SHALLOW_DEPTH, SMALL_UNIFORM
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, run_ablations
-from initspec.pytest_plugin import computed_once
+from initspec.plugin.hooks import computed_once
+
+from .criteria import DEEP_DEPTH, LR_DROPPED, LR_HIGH_SWEEP, SHALLOW_DEPTH, SMALL_UNIFORM
 
 if TYPE_CHECKING:
-    from conftest import Plan  # spec/conftest.py
+    from spec.common.plans import Plan
 
 
 def _ablations(

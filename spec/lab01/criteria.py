@@ -8,11 +8,11 @@ interprets.
 
 from __future__ import annotations
 
-from initspec.claims import CLAIMS
-from initspec.evidence import Evidence
+from initspec.claims.registry import CLAIMS
 from initspec.experiments.init_ablation import DEFAULTS, Ablation
 from initspec.judging.phrases import SMOOTHING_WINDOW, final_mean
 from initspec.metrics import window_mean
+from initspec.plugin.evidence import Evidence
 
 # "The three curves ... clearly differentiated", "the Xavier run is somewhere in between", and
 # Xavier "trains, but slowly" next to Kaiming's "trains as expected": two final losses are

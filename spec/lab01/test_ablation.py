@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING
 import pytest
 import torch
 import torch.nn.functional as F
-from criteria import CLEAR_GAP, DOCUMENT_STEPS, finals, trained_for
 from torch import nn
 
-from initspec.claims import CLAIMS
-from initspec.data import batch_order, toy_data
-from initspec.evidence import Evidence, interpreted, stated
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import batch_order, toy_data
 from initspec.experiments.init_ablation import (
     DEFAULTS,
     SLOPE_WINDOW,
@@ -45,12 +43,15 @@ from initspec.judging.phrases import (
     window_means,
 )
 from initspec.metrics import rise_above_running_min
-from initspec.models import linear_layers
+from initspec.models.mlp import linear_layers
+from initspec.plugin.evidence import Evidence, interpreted, stated
 from initspec.theory import forward_variance_ratio
-from initspec.train import grad_norm
+from initspec.training.loop import grad_norm
+
+from .criteria import CLEAR_GAP, DOCUMENT_STEPS, finals, trained_for
 
 if TYPE_CHECKING:
-    from conftest import Plan  # spec/conftest.py
+    from spec.common.plans import Plan
 
 # "NaN within ~20 steps" (Expected outcome, uniform).
 NAN_WITHIN_STEPS = int(CLAIMS["lab01.uniform-fails"].value("nan_within_steps"))
@@ -67,7 +68,7 @@ GROWTH_RTOL = 0.25
 # entries, so about 0.004 standard deviation of the correlation for independent draws)
 # correlate by less than 0.02 in absolute value.
 INDEPENDENT_CORRELATION = 0.02
-# The batch sequence does not depend on the run's length (initspec.data.batch_order): watching
+# The batch sequence does not depend on the run's length (initspec.data.toy.batch_order): watching
 # the first 50 batches of each run is watching the start of the lab's 1000-step sequence.
 WATCHED_STEPS = 50
 
@@ -145,7 +146,7 @@ def first_layer_grad_at_init(init: str, weight_seed: int, data_seed: int) -> flo
     data = toy_data(data_seed)
     model = DEFAULTS.build_model(init, data, weight_seed)
     batch = batch_order(len(data.x_train), DEFAULTS.batch_size, 1, data_seed)[0]
-    F.cross_entropy(model(data.x_train[batch]), data.y_train[batch]).backward()
+    F.cross_entropy(model(data.x_train[batch]), data.y_train[batch]).backward()  # type: ignore[no-untyped-call]
     return grad_norm(linear_layers(model)[0])
 
 

@@ -15,7 +15,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, results_summary, run_ablation
 from initspec.labs.lab01 import loss_figure
-from initspec.pytest_plugin import Evidence
+from initspec.plugin.hooks import Evidence
 from initspec.snapshots.extensions import (
     FigureSnapshotExtension,
     ResultsSnapshotExtension,
@@ -29,8 +29,8 @@ SMALL = dataclasses.replace(DEFAULTS, depth=10, width=96, steps=150)
 
 @pytest.fixture(scope="module")
 def small_ablation() -> Ablation:
-    """Each run trains on one thread (initspec.parallel), so the losses (and so the pixels) do
-    not depend on the core count."""
+    """Each run trains on one thread (initspec.training.parallel), so the losses (and so the pixels)
+    do not depend on the core count."""
     return run_ablation(SMALL, seed=0)
 
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 import math
 
 import pytest
-from criteria import (
+
+from initspec.experiments.init_ablation import Ablation
+from initspec.judging.judge import HELD, Reading, every, judge
+from initspec.judging.phrases import exploded, trains, trains_level
+from initspec.plugin.evidence import Evidence, interpreted
+
+from .criteria import (
     DEEP_DEPTH,
     LR_DROPPED,
     LR_FAR_TOO_HIGH,
@@ -20,11 +26,6 @@ from criteria import (
     finals,
     trained_for,
 )
-
-from initspec.evidence import Evidence, interpreted
-from initspec.experiments.init_ablation import Ablation
-from initspec.judging.judge import HELD, Reading, every, judge
-from initspec.judging.phrases import exploded, trains, trains_level
 
 
 def paired(lab: list[Ablation], other: list[Ablation]) -> list[tuple[Ablation, Ablation]]:

@@ -7,24 +7,25 @@ from typing import TYPE_CHECKING
 
 import pytest
 import torch
-from criteria import DOCUMENT_STEPS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from initspec.claims import CLAIMS
-from initspec.data import toy_data
-from initspec.evidence import Evidence, interpreted, stated
-from initspec.evidence import printed as printed_reading
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import toy_data
 from initspec.experiments.init_ablation import DEFAULTS, weight_seed
-from initspec.inits import get_init
 from initspec.judging.judge import HELD, every, judge
 from initspec.judging.outcome import Criterion
-from initspec.models import build_mlp
-from initspec.train import train
+from initspec.models.inits import get_init
+from initspec.models.mlp import build_mlp
+from initspec.plugin.evidence import Evidence, interpreted, stated
+from initspec.plugin.evidence import printed as printed_reading
+from initspec.training.loop import train
+
+from .criteria import DOCUMENT_STEPS
 
 if TYPE_CHECKING:
-    from conftest import Plan  # spec/conftest.py
+    from spec.common.plans import Plan
 
 # "Trivially learnable by a 1-layer net": with the lab's optimizer and step budget a single
 # Linear layer fits the training set almost perfectly (95 %) and generalises, well above chance
@@ -63,7 +64,7 @@ property_test = settings(suppress_health_check=[HealthCheck.function_scoped_fixt
 
 @torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    return (model(x).argmax(dim=1) == y).float().mean().item()
+    return float((model(x).argmax(dim=1) == y).float().mean().item())
 
 
 @pytest.mark.claim("lab01.task-linearly-separable")

@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 
 import pytest
+from spec.common.runs import runs_key, trained_once
 
-from initspec.evidence import current_seed_base, current_tier
 from initspec.experiments.init_ablation import NORMS, Ablation, Setup, run_ablations
 from initspec.experiments.mitigations import MITIGATIONS, sweep
-from initspec.parallel import side_by_side
-from initspec.pytest_plugin import computed_once
+from initspec.plugin.evidence import current_seed_base, current_tier
+from initspec.plugin.hooks import computed_once
 
 from .setups import CONFIG, NORM_PLANS, SWEEP_PLANS, NormAblation, Sweeps
 
@@ -26,7 +26,7 @@ def norm_ablation(
     """No norm (lab 01's runs) and each norm, every init, every seed of the tier's plan."""
     plan = NORM_PLANS[current_tier(request.config)]
     seed_base = current_seed_base(request.config)
-    seeds = [seed_base + seed for seed in plan.seeds]
+    seeds = list(plan.seeded(seed_base))
     lab01 = [
         ablation
         for ablation in lab_ablations
@@ -35,7 +35,7 @@ def norm_ablation(
     held = {ablation.seed for ablation in lab01}
     setups = [Setup(CONFIG, seed, None) for seed in seeds if seed not in held]
     setups += [Setup(CONFIG, seed, norm) for norm in NORMS for seed in seeds]
-    key = f"lab02-norms-{plan.steps}-{'-'.join(map(str, seeds))}"
+    key = runs_key("lab02-norms", plan.steps, seeds)
     trained = computed_once(tmp_path_factory, key, lambda: run_ablations(setups))
     return NormAblation(plan, seeds, lab01 + trained)
 
@@ -46,8 +46,7 @@ def scale_sweeps(
 ) -> Sweeps:
     """Each mitigation (and none), each init scale, every seed of the tier's plan."""
     plan = SWEEP_PLANS[current_tier(request.config)]
-    seeds = [current_seed_base(request.config) + seed for seed in plan.seeds]
+    seeds = list(plan.seeded(current_seed_base(request.config)))
     jobs = [functools.partial(sweep, m, seed, plan.steps) for m in MITIGATIONS for seed in seeds]
-    key = f"lab02-sweeps-{plan.steps}-{'-'.join(map(str, seeds))}"
-    trained = computed_once(tmp_path_factory, key, lambda: side_by_side(jobs))
+    trained = trained_once(tmp_path_factory, "lab02-sweeps", jobs, steps=plan.steps, seeds=seeds)
     return Sweeps(plan, {m: [s for s in trained if s.mitigation == m] for m in MITIGATIONS})

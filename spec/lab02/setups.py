@@ -1,6 +1,7 @@
 """Lab 02's training setups: each one's horizon and seeds per tier, and what holds its runs.
 
-Each setup picks its horizon and seeds from the tier in one place, a :class:`Plan`:
+Each setup picks its horizon and seeds from the tier in one place, its
+:class:`~spec.common.plans.TierPlans`:
 
 - the norm ablation trains lab 01's full horizon in both tiers: its claims are about the final
   losses of the lab's run, and a shorter run would judge them before their horizon. Its no-norm
@@ -19,33 +20,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spec.common.plans import Plan, TierPlans
+
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, Setup, run_ablations
 from initspec.experiments.mitigations import ScaleSweep
-from initspec.train import TrainResult
+from initspec.training.loop import TrainResult
 
 CONFIG = DEFAULTS  # lab 01's setup: 12 layers, hidden 256, SGD, 1000 steps
 
 
-@dataclass(frozen=True)
-class Plan:
-    """How long a setup trains in a tier, the document's own horizon, and its seeds."""
-
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]  # before --seed-base
-
-
 # Lab 01's horizon in both tiers; three seeds in the quick tier, five in the document tier.
-NORM_PLANS = {
-    "quick": Plan(CONFIG.steps, CONFIG.steps, tuple(range(3))),
-    "document": Plan(CONFIG.steps, CONFIG.steps, tuple(range(5))),
-}
+NORM_PLANS = TierPlans(
+    quick=Plan(CONFIG.steps, CONFIG.steps, tuple(range(3))),
+    document=Plan(CONFIG.steps, CONFIG.steps, tuple(range(5))),
+)
 # The lecture names no setup or horizon for its mitigations; they are judged on lab 01's
 # setup, whose horizon is 1000 steps.
-SWEEP_PLANS = {
-    "quick": Plan(150, CONFIG.steps, tuple(range(3))),
-    "document": Plan(CONFIG.steps, CONFIG.steps, tuple(range(5))),
-}
+SWEEP_PLANS = TierPlans(
+    quick=Plan(150, CONFIG.steps, tuple(range(3))),
+    document=Plan(CONFIG.steps, CONFIG.steps, tuple(range(5))),
+)
 
 InitRuns = dict[str, TrainResult]  # init -> run
 

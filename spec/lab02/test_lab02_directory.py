@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from initspec.cli import main
+from initspec.cli.main import main
 from initspec.experiments.init_ablation import NORMS
 
 

@@ -28,11 +28,11 @@ from collections.abc import Mapping
 
 import pytest
 
-from initspec.evidence import Evidence, every, interpreted
 from initspec.experiments.mitigations import INIT_SCALES, MITIGATIONS, ScaleSweep
 from initspec.judging.judge import HELD, judge
 from initspec.judging.phrases import SMOOTHING_WINDOW, chance_loss, trains
 from initspec.metrics import final_loss
+from initspec.plugin.evidence import Evidence, every, interpreted
 
 from .setups import Sweeps
 
@@ -91,7 +91,7 @@ def test_mitigation_widens_the_range_of_init_scales_that_train(
     mitigation: str, scale_sweeps: Sweeps, evidence: Evidence
 ) -> None:
     plan, sweeps = scale_sweeps.plan, scale_sweeps.by_mitigation
-    evidence.horizon(steps=plan.steps, document_steps=plan.document_steps)
+    plan.record(evidence)
     plain, mitigated = sweeps["none"], sweeps[mitigation]
     assert [p.seed for p in plain] == [m.seed for m in mitigated], "pairs share a seed"
 
@@ -111,7 +111,6 @@ def test_mitigation_widens_the_range_of_init_scales_that_train(
         spread_across_scales_mitigated=[spread_across_scales(m) for m in mitigated],
     )
     # "make training far less sensitive" says what a mitigation does: on every seed (every()).
-    criterion = {"bound": float(FAR_LESS), "comparison": ">=", "rule": every()}
     judged = evidence.check(
         f"how many times wider the window of init scales that train is with {mitigation} "
         "than without",
@@ -122,13 +121,21 @@ def test_mitigation_widens_the_range_of_init_scales_that_train(
             f"least {FAR_LESS} times as wide (in octaves) as lab 01's plain model's"
         ),
         unit="times",
-        **criterion,
+        bound=float(FAR_LESS),
+        comparison=">=",
+        rule=every(),
     )
     if judged.outcome != HELD:
         # The lecture names three mitigations and no setup: name those with which it holds,
         # by the same criterion on the same seeds.
         others = [
-            judge(other, ratios(plain, sweeps[other]), **criterion)
+            judge(
+                other,
+                ratios(plain, sweeps[other]),
+                bound=float(FAR_LESS),
+                comparison=">=",
+                rule=every(),
+            )
             for other in MITIGATIONS
             if other not in ("none", mitigation)
         ]

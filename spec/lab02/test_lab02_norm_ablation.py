@@ -12,13 +12,13 @@ import math
 
 import pytest
 
-from initspec.evidence import Evidence, every, interpreted, mean_ci
 from initspec.experiments.init_ablation import NORMS
 from initspec.judging.judge import HELD, judge
 from initspec.judging.outcome import Criterion
 from initspec.judging.phrases import CLOSE_TOGETHER, SMOOTHING_WINDOW, TRAINS_BELOW, spread, trains
 from initspec.metrics import final_loss
-from initspec.train import TrainResult
+from initspec.plugin.evidence import Evidence, every, interpreted, mean_ci
+from initspec.training.loop import TrainResult
 
 from .setups import NormAblation
 
@@ -42,7 +42,7 @@ def test_norm_rescues_the_inits_that_failed(
     norm: str, norm_ablation: NormAblation, evidence: Evidence
 ) -> None:
     plan, chance = norm_ablation.plan, norm_ablation.chance
-    evidence.horizon(steps=plan.steps, document_steps=plan.document_steps)
+    plan.record(evidence)
     without = [finals(norm_ablation.runs(None, seed)) for seed in norm_ablation.seeds]
     with_norm = [finals(norm_ablation.runs(norm, seed)) for seed in norm_ablation.seeds]
     # The inits that failed in lab 01: those that did not train in at least one of its seeds.
@@ -84,7 +84,7 @@ def test_norm_brings_the_inits_final_losses_together(
     norm: str, norm_ablation: NormAblation, evidence: Evidence
 ) -> None:
     plan, chance = norm_ablation.plan, norm_ablation.chance
-    evidence.horizon(steps=plan.steps, document_steps=plan.document_steps)
+    plan.record(evidence)
     seeds = norm_ablation.seeds
 
     def spread_with(which: str | None, seed: int) -> float | None:
@@ -99,7 +99,6 @@ def test_norm_brings_the_inits_final_losses_together(
         final_losses_with_norm=[finals(norm_ablation.runs(norm, s)) for s in seeds],
     )
     bound = CLOSE_TOGETHER * chance
-    same_criterion = {"comparison": "<=", "rule": mean_ci()}
     close = evidence.check_seeds(
         f"spread (max - min) of the three inits' final losses with {norm}",
         lambda seed: spread_with(norm, seed),
@@ -112,7 +111,8 @@ def test_norm_brings_the_inits_final_losses_together(
             "spread (max - min) at most a tenth of chance, judged on the seeds' mean"
         ),
         unit="nats",
-        **same_criterion,
+        comparison="<=",
+        rule=mean_ci(),
     )
     measured = list(evidence.figures["seeds_measured"][close.name])
     # The lecture's own words are relative: normalisation "reduce[s] sensitivity" to the init.
@@ -140,7 +140,8 @@ def test_norm_brings_the_inits_final_losses_together(
                     f"spread with {norm}",
                     [spread_with(norm, seed) for seed in measured],
                     bound=fraction * chance,
-                    **same_criterion,
+                    comparison="<=",
+                    rule=mean_ci(),
                 )
             ],
         )
@@ -151,7 +152,11 @@ def test_norm_brings_the_inits_final_losses_together(
         # same criterion on the same seeds.
         others = [
             judge(
-                other, [spread_with(other, seed) for seed in seeds], bound=bound, **same_criterion
+                other,
+                [spread_with(other, seed) for seed in seeds],
+                bound=bound,
+                comparison="<=",
+                rule=mean_ci(),
             )
             for other in NORMS
             if other != norm

@@ -1,6 +1,6 @@
 """Lab 03 fixtures: every training setup of the lab and of its pitfalls, trained once per
 session over several weight seeds; all the session's runs train side by side (one thread each,
-see initspec.parallel).
+see initspec.training.parallel).
 
 What a tier trains, in one place (:func:`lab03_plans`):
 
@@ -28,14 +28,15 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+from spec.common.plans import Plan
 
-from initspec.claims import CLAIMS
-from initspec.data import toy_data
-from initspec.evidence import Evidence, current_seed_base, current_tier
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import toy_data
 from initspec.experiments.residual_depth import DeepRun, ResidualDepthConfig, train_variant
-from initspec.gains import DOCUMENT_GELU_GAIN, gelu_gain
-from initspec.parallel import side_by_side
-from initspec.pytest_plugin import computed_once
+from initspec.models.gains import DOCUMENT_GELU_GAIN, gelu_gain
+from initspec.plugin.evidence import current_seed_base, current_tier
+from initspec.plugin.hooks import computed_once
+from initspec.training.parallel import side_by_side
 
 # The document's horizon: the lab's run, as many steps as lab 01's.
 DOCUMENT_STEPS = ResidualDepthConfig().steps
@@ -59,7 +60,8 @@ EXPLOSION_STEPS = 20
 # lab's 1.7 and their geometric mean.
 PRE_CHAIN_GAINS = (gelu_gain(), math.sqrt(gelu_gain() * DOCUMENT_GELU_GAIN), DOCUMENT_GELU_GAIN)
 
-# Each setup: options for initspec.blocks.BlockConfig (the defaults are the document's setup).
+# Each setup: options for initspec.models.blocks.BlockConfig (the defaults are the document's
+# setup).
 SETUPS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         "plain": {"residual": False},
@@ -96,31 +98,24 @@ SENSITIVITY_STEPS: Mapping[str, int] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class Plan:
-    """How one setup trains in this tier: its steps, the document's steps, its weight seeds
-    (``--seed-base`` added) and its data seed."""
+@dataclass(frozen=True, kw_only=True)
+class SetupPlan(Plan):
+    """One setup's :class:`~spec.common.plans.Plan` in this tier (its weight seeds with
+    ``--seed-base`` added), the options that make the setup, and its data seed."""
 
     options: Mapping[str, Any]
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]
     data_seed: int
-
-    def record(self, evidence: Evidence) -> None:
-        """Record the horizon of a test that judges these runs."""
-        evidence.horizon(steps=self.steps, document_steps=self.document_steps)
 
 
 @dataclass(frozen=True)
 class Runs:
     """One setup's runs, one per weight seed, with the plan they trained to."""
 
-    plan: Plan
+    plan: SetupPlan
     runs: tuple[DeepRun, ...]
 
 
-def plans(tier: str, seed_base: int) -> dict[str, Plan]:
+def plans(tier: str, seed_base: int) -> dict[str, SetupPlan]:
     """Every setup's plan in ``tier`` ("quick" or "document")."""
     quick = tier == "quick"
 
@@ -133,12 +128,18 @@ def plans(tier: str, seed_base: int) -> dict[str, Plan]:
 
     seeds = tuple(seed_base + seed for seed in WEIGHT_SEEDS[tier])
     return {
-        name: Plan(options, steps(name), DOCUMENT_STEPS, seeds, seed_base)
+        name: SetupPlan(
+            steps=steps(name),
+            document_steps=DOCUMENT_STEPS,
+            seeds=seeds,
+            options=options,
+            data_seed=seed_base,
+        )
         for name, options in SETUPS.items()
     }
 
 
-def train_plans(chosen: dict[str, Plan]) -> dict[str, tuple[DeepRun, ...]]:
+def train_plans(chosen: dict[str, SetupPlan]) -> dict[str, tuple[DeepRun, ...]]:
     """Train every plan's runs side by side, the longest jobs first (they bound the wall time)."""
     keys = [(name, seed) for name, plan in chosen.items() for seed in plan.seeds]
     cost = {name: plan.steps * plan.options.get("depth", 50) for name, plan in chosen.items()}
@@ -163,14 +164,14 @@ def train_plans(chosen: dict[str, Plan]) -> dict[str, tuple[DeepRun, ...]]:
 
 
 @pytest.fixture(scope="session")
-def lab03_plans(pytestconfig: pytest.Config) -> dict[str, Plan]:
+def lab03_plans(pytestconfig: pytest.Config) -> dict[str, SetupPlan]:
     """Every lab 03 setup's plan for this run's tier and seed base."""
     return plans(current_tier(pytestconfig), current_seed_base(pytestconfig))
 
 
 @pytest.fixture(scope="session")
 def deep_runs(
-    tmp_path_factory: pytest.TempPathFactory, lab03_plans: dict[str, Plan]
+    tmp_path_factory: pytest.TempPathFactory, lab03_plans: dict[str, SetupPlan]
 ) -> dict[str, Runs]:
     """Every setup in SETUPS, once per weight seed of its plan."""
     trained = computed_once(tmp_path_factory, "lab03-setups", lambda: train_plans(lab03_plans))

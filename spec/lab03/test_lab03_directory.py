@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from initspec.cli import main
+from initspec.cli.main import main
+from initspec.labs.lab03 import DOUBLE
 
 FILES = {
     "train.py",
@@ -36,7 +37,10 @@ def test_lab03_writes_the_seven_files(written: tuple[Path, Path]) -> None:
     for question in range(1, 6):
         assert f"\n{question}. " in readme, f"README should answer Block F question {question}"
     grads = json.loads((written[0] / "grad_norms.json").read_text())["grad_norms"]
-    assert set(grads) == {"no residual", "residual"} and all(len(v) == 6 for v in grads.values())
+    # Both variants and question 4's plain chain at twice the depth, every step of each.
+    expected = {"no residual", "residual", DOUBLE}
+    assert set(grads) == expected, f"expected grad_norms.json's runs {expected}, got {set(grads)}"
+    assert all(len(v) == 6 for v in grads.values()), "expected 6 steps of every run"
 
 
 @pytest.mark.parametrize("name", ["losses.json", "grad_norms.json", "loss_curves.png", "README.md"])

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 import torch
 
-from initspec.blocks import build_deep_mlp
-from initspec.claims import CLAIMS
-from initspec.data import toy_data
-from initspec.evidence import Evidence, printed
-from initspec.fast import LAYER1, train_deep
-from initspec.gains import gelu_gain, second_moment_gain
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import toy_data
 from initspec.judging.judge import HELD, every, judge
 from initspec.judging.outcome import Criterion
-from initspec.models import count_parameters, parameter_bytes
-from initspec.norms import RMSNorm
+from initspec.models.blocks import build_deep_mlp
+from initspec.models.gains import gelu_gain, second_moment_gain
+from initspec.models.mlp import count_parameters, parameter_bytes
+from initspec.models.norms import RMSNorm
+from initspec.plugin.evidence import Evidence, printed
 from initspec.theory import second_moment_gain as theory_gain
-from initspec.throughput import flops_per_step
-from initspec.train import TrainConfig, train
+from initspec.training.hand_sgd import LAYER1, train_deep
+from initspec.training.loop import TrainConfig, train
+from initspec.training.throughput import flops_per_step
 
 MIB = 2**20
 # "~13M params", "~50 MiB": a count the document rounds, read as within a quarter of it.

@@ -13,8 +13,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from initspec.evidence import Evidence, interpreted, stated
-from initspec.residual import Residual
+from initspec.models.residual import Residual
+from initspec.plugin.evidence import Evidence, interpreted, stated
 
 DTYPES = {
     "float16": torch.float16,

@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING
 import pytest
 import torch
 
-from initspec.blocks import BlockConfig, build_deep_mlp
-from initspec.claims import CLAIMS
-from initspec.data import toy_data
-from initspec.evidence import Evidence, assumed, interpreted, mean_ci, stated
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import toy_data
 from initspec.experiments.residual_depth import DeepRun, ResidualDepthConfig
 from initspec.judging.judge import HELD, at_least, every, judge
 from initspec.judging.outcome import Criterion
@@ -46,9 +44,11 @@ from initspec.metrics import (
     moving_average,
     window_mean,
 )
+from initspec.models.blocks import BlockConfig, build_deep_mlp
+from initspec.plugin.evidence import Evidence, assumed, interpreted, mean_ci, stated
 
 if TYPE_CHECKING:
-    from conftest import Runs  # spec/lab03/conftest.py
+    from spec.lab03.conftest import Runs
 
 CHANCE = chance_loss(2)
 # "decreases for ~50 steps, then plateaus"

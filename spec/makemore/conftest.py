@@ -1,6 +1,6 @@
 """Shared runs of the character model: trained once per session, judged by several claims.
 
-Data: the lecture's own names file (:mod:`initspec.corpus`: 32,033 names, V = 27), on which the
+Data: the lecture's own names file (:mod:`initspec.data.corpus`: 32,033 names, V = 27), on which the
 lecture measured its numbers. The post's bird names (V = 29) are not available, so the post's
 claims are measured on the lecture's names too (``post_corpus`` says so in their evidence).
 
@@ -15,22 +15,22 @@ Seed s (0, 1, ... plus ``--seed-base``) is a run's weight seed, its batch-order 
 seed of its own 80/10/10 split of the names. The documents print one run each, so the spread
 over our seeds covers everything that differs between two runs of their recipe, the split
 included. The variants of one seed (:data:`CHAR_VARIANTS`) train together as one stacked model
-(:mod:`initspec.stacked`): the same split and batches, different initial weights.
+(:mod:`initspec.training.stacked`): the same split and batches, different initial weights.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pytest
 import torch
+from spec.common.plans import Plan, TierPlans
 
-from initspec.charmodel import BLOG_LR, CharMLP, blog_config, build_char_mlp
-from initspec.claims import CLAIMS
-from initspec.corpus import CORPUS_DESCRIPTION, CharSplits, Vocabulary, default_splits
-from initspec.evidence import current_seed_base, current_tier
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CORPUS_DESCRIPTION, CharSplits, Vocabulary, default_splits
 from initspec.experiments.char_init import (
     PROBE_EVERY,
     PROBE_EXAMPLES,
@@ -38,26 +38,23 @@ from initspec.experiments.char_init import (
     logit_std,
     train_with_decay,
 )
-from initspec.parallel import side_by_side
-from initspec.pytest_plugin import computed_once
-from initspec.stacked import StackedCharMLP, train_stacked
-from initspec.train import TrainResult
+from initspec.models.charmodel import CharMLP, build_char_mlp
+from initspec.plugin.evidence import current_seed_base, current_tier
+from initspec.plugin.hooks import computed_once
+from initspec.training.blog_recipe import BLOG_LR, blog_config
+from initspec.training.loop import TrainResult
+from initspec.training.parallel import side_by_side
+from initspec.training.stacked import StackedCharMLP, train_stacked
 
 POST_LOOP = CLAIMS["blog.init-fixes-converge"]  # the post prints its loop: steps, lr drop
 DOCUMENT_STEPS = int(POST_LOOP.value("steps"))
 LR_DROP_STEP = int(POST_LOOP.value("lr_drop_step"))
 QUICK_STEPS = 3_000  # the quick tier's horizon: the first 3,000 steps of the post's run
-SEEDS = {"quick": 3, "document": 5}  # weight seeds per training claim, per tier
-
-
-@dataclass(frozen=True)
-class CharSetup:
-    """How the shared runs train in this tier: ``steps`` of the post's loop (the document
-    trains ``document_steps``), once per seed of ``seeds`` (``--seed-base`` already added)."""
-
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]
+# The shared runs' horizon and weight seeds per tier.
+CHAR_PLANS = TierPlans(
+    quick=Plan(QUICK_STEPS, DOCUMENT_STEPS, tuple(range(3))),
+    document=Plan(DOCUMENT_STEPS, DOCUMENT_STEPS, tuple(range(5))),
+)
 
 
 def zeroed(model: CharMLP, *, hidden: bool = False) -> CharMLP:
@@ -70,9 +67,10 @@ def zeroed(model: CharMLP, *, hidden: bool = False) -> CharMLP:
 
 
 # The shared runs, by label: each builds its model from (V, weight seed) with the same draws.
-# "naive", "output-fix", "hidden-fix": the post's three inits (initspec.charmodel.CHAR_INITS).
-# "zero-output": the hidden fix with exactly-zero output weights (b2 = 0 already);
-# "zero-output-and-hidden": the same with zero hidden weights too (b1 = 0 already), so h = 0.
+# "naive", "output-fix", "hidden-fix": the post's three inits
+# (initspec.models.charmodel.CHAR_INITS). "zero-output": the hidden fix with exactly-zero output
+# weights (b2 = 0 already); "zero-output-and-hidden": the same with zero hidden weights too (b1 = 0
+# already), so h = 0.
 CHAR_VARIANTS: dict[str, Callable[[int, int], CharMLP]] = {
     "naive": lambda v, seed: build_char_mlp(v, init="naive", seed=seed),
     "output-fix": lambda v, seed: build_char_mlp(v, init="output-fix", seed=seed),
@@ -147,11 +145,11 @@ class CharRun:
 
 
 @pytest.fixture(scope="session")
-def char_setup(pytestconfig: pytest.Config) -> CharSetup:
-    """The tier's horizon and seeds for the shared runs (tests read them here, not by import)."""
-    tier, base = current_tier(pytestconfig), current_seed_base(pytestconfig)
-    steps = DOCUMENT_STEPS if tier == "document" else QUICK_STEPS
-    return CharSetup(steps, DOCUMENT_STEPS, tuple(base + i for i in range(SEEDS[tier])))
+def char_setup(pytestconfig: pytest.Config) -> Plan:
+    """The tier's horizon and seeds for the shared runs, ``--seed-base`` added (tests read them
+    here, not by import)."""
+    plan = CHAR_PLANS[current_tier(pytestconfig)]
+    return dataclasses.replace(plan, seeds=plan.seeded(current_seed_base(pytestconfig)))
 
 
 @pytest.fixture(scope="session")
@@ -192,7 +190,7 @@ def char_variants() -> dict[str, Callable[[int, int], CharMLP]]:
 
 
 @pytest.fixture(scope="session")
-def seed_splits(char_setup: CharSetup) -> dict[int, CharSplits]:
+def seed_splits(char_setup: Plan) -> dict[int, CharSplits]:
     """Each seed's own 80/10/10 split of the names (split seed = weight seed)."""
     return {seed: default_splits(seed)[1] for seed in char_setup.seeds}
 
@@ -200,7 +198,7 @@ def seed_splits(char_setup: CharSetup) -> dict[int, CharSplits]:
 @pytest.fixture(scope="session")
 def char_runs(
     tmp_path_factory: pytest.TempPathFactory,
-    char_setup: CharSetup,
+    char_setup: Plan,
     char_data: tuple[Vocabulary, CharSplits],
     seed_splits: dict[int, CharSplits],
 ) -> dict[tuple[str, int], CharRun]:

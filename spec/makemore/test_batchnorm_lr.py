@@ -24,19 +24,20 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
+from spec.common.plans import Plan, TierPlans
 
-from initspec.charmodel import blog_config, build_char_mlp, build_deep_char_mlp
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits
-from initspec.evidence import Evidence, interpreted, mean_ci
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.judging.phrases import SMOOTHING_WINDOW, final_mean, trains, trains_level
-from initspec.parallel import side_by_side
-from initspec.progress import training_setup
-from initspec.stacked import StackedCharMLP
-from initspec.train import train
+from initspec.models.charmodel import build_char_mlp, build_deep_char_mlp
+from initspec.plugin.evidence import Evidence, interpreted, mean_ci
+from initspec.runtime.progress import training_setup
+from initspec.training.blog_recipe import blog_config
+from initspec.training.loop import TrainResult, train
+from initspec.training.parallel import side_by_side
+from initspec.training.stacked import StackedCharMLP
 
 POST = CLAIMS["blog.bn-stabilises"]
 LR_DROP_STEP = int(CLAIMS["blog.init-fixes-converge"].value("lr_drop_step"))
@@ -48,7 +49,7 @@ DOCUMENT_STEPS = {
     "first-model": int(POST.value("first_model_steps")),
     "five-layer": int(POST.value("five_layer_steps")),
 }
-# Per tier and model: (steps, seeds trained first, cap on seeds). The quick tier trains the
+# Per model and tier: its Plan (steps, seeds trained first, cap on seeds). The quick tier trains the
 # first few hundred steps of the post's runs. On a grid this coarse the step by which
 # BatchNorm's largest training lr exceeds the plain model's is 0 or 1 for the first model, and
 # its mean needs many seeds to be told from 0. The first model's seeds at one learning rate
@@ -57,22 +58,19 @@ DOCUMENT_STEPS = {
 # document tier (10 runs of 200,000 steps a seed). The 5-layer model trains one run at a time:
 # 3 or 5 seeds, more up to the cap where its t interval is undecided.
 PLANS = {
-    "quick": {"first-model": (400, 20, 20), "five-layer": (300, 3, 10)},
-    "document": {
-        "first-model": (DOCUMENT_STEPS["first-model"], 10, 10),
-        "five-layer": (DOCUMENT_STEPS["five-layer"], 5, 10),
-    },
+    "first-model": TierPlans(
+        quick=Plan(400, DOCUMENT_STEPS["first-model"], tuple(range(20)), cap=20),
+        document=Plan(
+            DOCUMENT_STEPS["first-model"], DOCUMENT_STEPS["first-model"], tuple(range(10)), cap=10
+        ),
+    ),
+    "five-layer": TierPlans(
+        quick=Plan(300, DOCUMENT_STEPS["five-layer"], tuple(range(3)), cap=10),
+        document=Plan(
+            DOCUMENT_STEPS["five-layer"], DOCUMENT_STEPS["five-layer"], tuple(range(5)), cap=10
+        ),
+    ),
 }
-
-
-@dataclass(frozen=True)
-class SweepSetup:
-    """How one model's sweep runs in this tier (``seeds`` before ``--seed-base``)."""
-
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]
-    cap: int
 
 
 Finals = dict[tuple[str, float, int], float | None]  # (label, lr, seed) -> final loss
@@ -84,10 +82,10 @@ class Sweep:
     def __init__(
         self,
         model: str,
-        setup: SweepSetup,
+        setup: Plan,
         vocab_size: int,
         splits: CharSplits,
-        post_loop: Callable[..., list],
+        post_loop: Callable[..., list[TrainResult]],
     ) -> None:
         self.model, self.setup = model, setup
         self.vocab_size, self.splits, self.post_loop = vocab_size, splits, post_loop
@@ -170,13 +168,17 @@ class Sweep:
 
 
 @pytest.fixture(scope="module")
-def sweeps(char_data, tier: str, seed_base: int, post_loop_runner) -> dict[str, Sweep]:
+def sweeps(
+    char_data: tuple[Vocabulary, CharSplits],
+    tier: str,
+    seed_base: int,
+    post_loop_runner: Callable[..., list[TrainResult]],
+) -> dict[str, Sweep]:
     """Both models' sweeps, the seeds of their plans trained side by side."""
     vocab, splits = char_data
     out = {}
-    for model, (steps, count, cap) in PLANS[tier].items():
-        setup = SweepSetup(steps, DOCUMENT_STEPS[model], tuple(range(count)), cap)
-        out[model] = Sweep(model, setup, vocab.size, splits, post_loop_runner)
+    for model, plans in PLANS.items():
+        out[model] = Sweep(model, plans[tier], vocab.size, splits, post_loop_runner)
     jobs = [
         (sweep, job)
         for sweep in out.values()
@@ -198,12 +200,17 @@ DESCRIPTION = {
 @pytest.mark.claim("blog.bn-stabilises")
 @pytest.mark.parametrize("model", MODELS)
 def test_batchnorm_trains_at_learning_rates_where_the_plain_model_breaks(
-    model: str, sweeps: dict[str, Sweep], seed_base: int, corpus, post_corpus, evidence: Evidence
+    model: str,
+    sweeps: dict[str, Sweep],
+    seed_base: int,
+    corpus: dict[str, object],
+    post_corpus: dict[str, str],
+    evidence: Evidence,
 ) -> None:
     sweep = sweeps[model]
     seeds = [seed_base + seed for seed in sweep.setup.seeds]
     chance = math.log(sweep.vocab_size)
-    evidence.horizon(steps=sweep.setup.steps, document_steps=sweep.setup.document_steps)
+    sweep.setup.record(evidence)
     evidence.record(
         **corpus,
         **post_corpus,
@@ -244,7 +251,7 @@ def test_batchnorm_trains_at_learning_rates_where_the_plain_model_breaks(
         "grid steps by which BatchNorm's largest training lr exceeds the plain model's",
         sweep.steps_higher,
         seeds=sweep.setup.seeds,
-        cap=sweep.setup.cap,
+        cap=sweep.setup.most_seeds,
         bound=0.0,
         comparison=">",
         rule=mean_ci(),  # a coarse grid: the typical step, not any one seed's, decides

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from initspec.charmodel import build_char_mlp, build_deep_char_mlp, sample
-from initspec.corpus import Vocabulary, char_splits, clean_name, default_splits, load_names
+from initspec.data.corpus import Vocabulary, char_splits, clean_name, default_splits, load_names
+from initspec.models.charmodel import build_char_mlp, build_deep_char_mlp, sample
 
 
 def test_default_corpus_is_the_lecture_names_file_over_a_to_z() -> None:

@@ -18,13 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from spec.common.plans import Plan, TierPlans
 
 from initspec import theory
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.diagnostics import SATURATION_THRESHOLD
-from initspec.diagnostics_plots import plot_activation_histograms, plot_gradient_histograms
-from initspec.evidence import Evidence, Reading, Rule, every, interpreted, mean_ci
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.experiments.char_diagnostics import (
     BATCH_SIZE,
     UPDATE_LR,
@@ -36,7 +34,10 @@ from initspec.experiments.char_diagnostics import (
 from initspec.judging.conditions import condition_from_rows
 from initspec.judging.judge import judge
 from initspec.judging.outcome import Criterion
-from initspec.parallel import side_by_side
+from initspec.plotting.diagnostics import plot_activation_histograms, plot_gradient_histograms
+from initspec.plugin.evidence import Evidence, Reading, Rule, every, interpreted, mean_ci
+from initspec.training.diagnostics import SATURATION_THRESHOLD
+from initspec.training.parallel import side_by_side
 
 SMALL = CLAIMS["blog.gain-too-small"].value("gain")
 LARGE = CLAIMS["blog.gain-too-large"].value("gain")
@@ -66,22 +67,12 @@ MOST_THRESHOLDS = (0.9, SATURATION_THRESHOLD, 0.99)
 SIMILAR_FACTORS = (1.5, 2.0, 3.0)
 
 
-@dataclass(frozen=True)
-class GainSetup:
-    """How long each gain model trains and over which weight seeds (before --seed-base)."""
-
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]
-    cap: int  # most seeds a mean_ci criterion may add while undecided
-
-
-# Both tiers train the post's own 1000 steps (about 2.5 s a run). Quick: 5 seeds; a mean_ci
-# criterion may add seeds up to 10. Document: 10 seeds, up to 20.
-SETUPS = {
-    "quick": GainSetup(UPDATE_STEPS, UPDATE_STEPS, tuple(range(5)), cap=10),
-    "document": GainSetup(UPDATE_STEPS, UPDATE_STEPS, tuple(range(10)), cap=20),
-}
+# Both tiers train the post's own 1000 steps (about 2.5 s a run): 5 seeds in the quick tier, 10
+# in the document tier. Every criterion, a mean_ci one too, reads that fixed set of seeds.
+SETUPS = TierPlans(
+    quick=Plan(UPDATE_STEPS, UPDATE_STEPS, tuple(range(5))),
+    document=Plan(UPDATE_STEPS, UPDATE_STEPS, tuple(range(10))),
+)
 
 
 class GainRuns:
@@ -129,19 +120,17 @@ class GainRuns:
 
 
 @pytest.fixture(scope="module")
-def gain_setup(tier: str) -> GainSetup:
+def gain_setup(tier: str) -> Plan:
     return SETUPS[tier]
 
 
 @pytest.fixture(scope="module")
-def seeds(gain_setup: GainSetup, seed_base: int) -> list[int]:
-    return [seed_base + seed for seed in gain_setup.seeds]
+def seeds(gain_setup: Plan, seed_base: int) -> list[int]:
+    return list(gain_setup.seeded(seed_base))
 
 
 @pytest.fixture(scope="module")
-def runs(
-    gain_setup: GainSetup, seeds: list[int], char_data: tuple[Vocabulary, CharSplits]
-) -> GainRuns:
+def runs(gain_setup: Plan, seeds: list[int], char_data: tuple[Vocabulary, CharSplits]) -> GainRuns:
     vocab, splits = char_data
     gain_runs = GainRuns(vocab, splits, gain_setup.steps)
     gain_runs.train([(gain, seed) for gain in GAINS for seed in seeds])
@@ -176,7 +165,7 @@ def layer_figures(snap: Snapshot) -> dict[str, list[float]]:
 @pytest.fixture
 def start(
     evidence: Evidence,
-    gain_setup: GainSetup,
+    gain_setup: Plan,
     runs: GainRuns,
     corpus: dict[str, object],
     post_corpus: dict[str, str],
@@ -184,7 +173,7 @@ def start(
     """What every gain claim records first: horizon, setup, corpus and the post's two figures."""
 
     def begin(gain: float, label: str) -> None:
-        evidence.horizon(steps=gain_setup.steps, document_steps=gain_setup.document_steps)
+        gain_setup.record(evidence)
         evidence.record(
             gain=gain,
             lr=UPDATE_LR,
@@ -199,7 +188,7 @@ def start(
     return begin
 
 
-def draw(evidence: Evidence, setup: GainSetup, runs: GainRuns, gain: float, label: str) -> None:
+def draw(evidence: Evidence, setup: Plan, runs: GainRuns, gain: float, label: str) -> None:
     """The post's two figures for the case, after training, at the first seed."""
     snap = runs.trained(gain, evidence.seed_base + setup.seeds[0])
     folder = evidence.artifact_dir
@@ -231,7 +220,7 @@ def per_seed(
     ]
 
 
-def horizons(setup: GainSetup) -> tuple[int, ...]:
+def horizons(setup: Plan) -> tuple[int, ...]:
     return (0, EARLY_STEPS, setup.steps)
 
 
@@ -367,7 +356,7 @@ def small_gain_specs(snaps: list[Snapshot], factor: float) -> list[Spec]:
 
 @pytest.mark.claim("blog.gain-too-small")
 def test_gain_half_condenses_activations_toward_zero_while_gradients_expand(
-    gain_setup: GainSetup,
+    gain_setup: Plan,
     seeds: list[int],
     runs: GainRuns,
     start: Callable[[float, str], None],
@@ -400,7 +389,7 @@ def condition_from_horizons(
     seeds: list[int],
     runs: GainRuns,
     gain: float,
-    setup: GainSetup,
+    setup: Plan,
 ) -> None:
     """Where the claim holds at some horizons and not at others: name both, with numbers."""
     held = [h for h, ok in verdicts.items() if ok]
@@ -465,7 +454,7 @@ def large_gain_specs(
 
 @pytest.mark.claim("blog.gain-too-large")
 def test_gain_three_saturates_the_layers_and_the_gradients_go_to_zero(
-    gain_setup: GainSetup,
+    gain_setup: Plan,
     seeds: list[int],
     runs: GainRuns,
     start: Callable[[float, str], None],
@@ -519,7 +508,7 @@ def test_gain_three_saturates_the_layers_and_the_gradients_go_to_zero(
 
 @pytest.mark.claim("blog.gain-five-thirds")
 def test_gain_five_thirds_gives_every_layer_a_similar_gradient_std(
-    gain_setup: GainSetup,
+    gain_setup: Plan,
     seeds: list[int],
     runs: GainRuns,
     start: Callable[[float, str], None],

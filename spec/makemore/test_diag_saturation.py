@@ -20,13 +20,18 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.charmodel import CharMLP, build_char_mlp
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.diagnostics import DEAD_THRESHOLD, SATURATION_THRESHOLD, Diagnostics, dead_units
-from initspec.diagnostics_plots import plot_saturation_map
-from initspec.evidence import Evidence, every, interpreted, stated
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.experiments.char_diagnostics import BATCH_SIZE, first_batch
+from initspec.models.charmodel import CharMLP, build_char_mlp
+from initspec.plotting.diagnostics import plot_saturation_map
+from initspec.plugin.evidence import Evidence, every, interpreted, stated
+from initspec.training.diagnostics import (
+    DEAD_THRESHOLD,
+    SATURATION_THRESHOLD,
+    Diagnostics,
+    dead_units,
+)
 
 SEEDS = tuple(range(10))  # a forward and a backward pass each: cheap, so ten in every tier
 

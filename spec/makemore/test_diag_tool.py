@@ -19,10 +19,19 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.data import toy_data
-from initspec.diagnostics import (
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
+from initspec.data.toy import toy_data
+from initspec.experiments.char_diagnostics import gain_snapshot
+from initspec.models.mlp import build_mlp
+from initspec.plotting.diagnostics import (
+    plot_activation_histograms,
+    plot_gradient_histograms,
+    plot_saturation_map,
+    plot_update_ratios,
+)
+from initspec.plugin.evidence import Evidence, interpreted
+from initspec.training.diagnostics import (
     Diagnostics,
     find_problems,
     hook_count,
@@ -30,15 +39,6 @@ from initspec.diagnostics import (
     update_ratios,
     weight_parameters,
 )
-from initspec.diagnostics_plots import (
-    plot_activation_histograms,
-    plot_gradient_histograms,
-    plot_saturation_map,
-    plot_update_ratios,
-)
-from initspec.evidence import Evidence, interpreted
-from initspec.experiments.char_diagnostics import gain_snapshot
-from initspec.models import build_mlp
 
 RECORDING = "Easy recording of forward activations ... Access to backward gradients"
 # The lecture lists what a diagnostic suite shows; initspec's Diagnostics is that suite, and

@@ -16,21 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 import torch
+from spec.common.plans import Plan, TierPlans
 
-from initspec.charmodel import build_deep_char_mlp
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.diagnostics import SATURATION_THRESHOLD, saturated_above, weight_parameters
-from initspec.diagnostics_plots import (
-    plot_activation_histograms,
-    plot_gradient_histograms,
-    plot_update_ratios,
-)
-from initspec.evidence import Evidence, Reading, interpreted, mean_ci, printed
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.experiments.char_diagnostics import (
     BATCH_SIZE,
     UPDATE_LR,
@@ -44,8 +36,16 @@ from initspec.judging.conditions import condition_from_rows
 from initspec.judging.judge import judge
 from initspec.judging.outcome import Criterion
 from initspec.judging.phrases import one_run_band
-from initspec.parallel import side_by_side
+from initspec.models.charmodel import build_deep_char_mlp
+from initspec.plotting.diagnostics import (
+    plot_activation_histograms,
+    plot_gradient_histograms,
+    plot_update_ratios,
+)
+from initspec.plugin.evidence import Evidence, Reading, interpreted, mean_ci, printed
 from initspec.theory import length_map, saturated_share
+from initspec.training.diagnostics import SATURATION_THRESHOLD, saturated_above, weight_parameters
+from initspec.training.parallel import side_by_side
 
 BN_STATS = CLAIMS["blog.bn-deep-stats"]
 TANH_GAIN = CLAIMS["blog.gain-five-thirds"].value("gain")
@@ -88,23 +88,14 @@ UPDATE_CODE = (
 )
 
 
-@dataclass(frozen=True)
-class BatchNormSetup:
-    """How long the BatchNorm model trains and over which weight seeds (before --seed-base)."""
-
-    steps: int
-    document_steps: int
-    seeds: tuple[int, ...]
-
-
 # Both tiers train the post's own 1000 steps (about 3 s a run): 10 seeds in the quick tier, 20
 # in the document tier. The one-run bands and the sensitivity rows are judged on the same
 # seeds, so each criterion reads a fixed set (a band computed from seeds added one at a time
 # would move with them).
-SETUPS = {
-    "quick": BatchNormSetup(UPDATE_STEPS, UPDATE_STEPS, tuple(range(10))),
-    "document": BatchNormSetup(UPDATE_STEPS, UPDATE_STEPS, tuple(range(20))),
-}
+SETUPS = TierPlans(
+    quick=Plan(UPDATE_STEPS, UPDATE_STEPS, tuple(range(10))),
+    document=Plan(UPDATE_STEPS, UPDATE_STEPS, tuple(range(20))),
+)
 
 
 class BatchNormRuns:
@@ -128,18 +119,18 @@ class BatchNormRuns:
 
 
 @pytest.fixture(scope="module")
-def bn_setup(tier: str) -> BatchNormSetup:
+def bn_setup(tier: str) -> Plan:
     return SETUPS[tier]
 
 
 @pytest.fixture(scope="module")
-def seeds(bn_setup: BatchNormSetup, seed_base: int) -> list[int]:
-    return [seed_base + seed for seed in bn_setup.seeds]
+def seeds(bn_setup: Plan, seed_base: int) -> list[int]:
+    return list(bn_setup.seeded(seed_base))
 
 
 @pytest.fixture(scope="module")
 def runs(
-    bn_setup: BatchNormSetup, seeds: list[int], char_data: tuple[Vocabulary, CharSplits]
+    bn_setup: Plan, seeds: list[int], char_data: tuple[Vocabulary, CharSplits]
 ) -> BatchNormRuns:
     vocab, splits = char_data
     bn_runs = BatchNormRuns(vocab, splits, bn_setup.steps)
@@ -150,12 +141,12 @@ def runs(
 @pytest.fixture
 def recorded_setup(
     evidence: Evidence,
-    bn_setup: BatchNormSetup,
+    bn_setup: Plan,
     corpus: dict[str, object],
     post_corpus: dict[str, str],
 ) -> None:
     """What both claims record first: the horizon, the setup and the corpus."""
-    evidence.horizon(steps=bn_setup.steps, document_steps=bn_setup.document_steps)
+    bn_setup.record(evidence)
     evidence.record(
         lr=UPDATE_LR,
         batch=BATCH_SIZE,
@@ -245,7 +236,7 @@ def bn_stats_criteria(
 @pytest.mark.claim("blog.bn-deep-stats")
 @pytest.mark.usefixtures("recorded_setup")
 def test_batchnorm_tanh_layers_print_the_posts_std_and_saturated_share(
-    bn_setup: BatchNormSetup,
+    bn_setup: Plan,
     seeds: list[int],
     runs: BatchNormRuns,
     evidence: Evidence,

@@ -9,13 +9,18 @@ verdict records which). Per-step losses are noisy, so every reading of a curve i
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pytest
 
-from initspec.claims import CLAIMS
-from initspec.evidence import Evidence, interpreted, mean_ci, printed
+from initspec.claims.registry import CLAIMS
 from initspec.judging.phrases import SMOOTHING_WINDOW, one_run_band, trains_level
 from initspec.metrics import first_mean_below, tail_mean, window_mean
+from initspec.plugin.evidence import Evidence, interpreted, mean_ci, printed
+
+if TYPE_CHECKING:
+    from spec.common.plans import Plan
+    from spec.makemore.conftest import CharRun
 
 VAL = CLAIMS["lecture.val-loss-improves"]
 # Test-only readings of the lecture's words about the "hockey-stick" start:
@@ -26,33 +31,33 @@ START = 5  # the curve's starting level: the mean of its first 5 losses
 DISAPPEARS = 0.2
 
 
-def window_level(run, start: int, stop: int) -> float:
+def window_level(run: CharRun, start: int, stop: int) -> float:
     """Mean loss of steps ``start`` to ``stop - 1``; NaN if none of them is finite."""
     value = window_mean(run.losses, start, stop)
     return math.nan if value is None else value
 
 
-def start_level(run) -> float:
+def start_level(run: CharRun) -> float:
     return window_level(run, 0, START)
 
 
-def early_level(run) -> float:
+def early_level(run: CharRun) -> float:
     return window_level(run, EARLY - 10, EARLY + 10)
 
 
-def early_drop(run) -> float:
+def early_drop(run: CharRun) -> float:
     """How far the loss falls over the first EARLY steps (start level minus early level)."""
     return start_level(run) - early_level(run)
 
 
-def val_gap(naive, fixed) -> float | None:
+def val_gap(naive: CharRun, fixed: CharRun) -> float | None:
     """Naive run's final validation loss minus the fixed run's; None if either diverged."""
     if naive.val_loss is None or fixed.val_loss is None:
         return None
     return float(naive.val_loss - fixed.val_loss)
 
 
-def steps_to(run, level: float, horizon: int) -> int:
+def steps_to(run: CharRun, level: float, horizon: int) -> int:
     """The first step at which the trailing SMOOTHING_WINDOW-step mean is <= ``level``; the
     horizon if it never is (a run that has not got there by the end took at least that long)."""
     step = first_mean_below(run.losses, level, SMOOTHING_WINDOW)
@@ -62,7 +67,11 @@ def steps_to(run, level: float, horizon: int) -> int:
 @pytest.mark.claim("lecture.hockey-stick")
 @pytest.mark.parametrize("fix", ["output-fix", "hidden-fix"])
 def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
-    char_runs, char_setup, fix: str, corpus, evidence: Evidence
+    char_runs: dict[tuple[str, int], CharRun],
+    char_setup: Plan,
+    fix: str,
+    corpus: dict[str, object],
+    evidence: Evidence,
 ) -> None:
     log_v = math.log(int(corpus["vocab_size"]))  # type: ignore[call-overload]
     naive = [char_runs["naive", seed] for seed in char_setup.seeds]
@@ -125,7 +134,11 @@ def test_extreme_logits_give_a_hockey_stick_that_the_fix_removes(
 
 @pytest.mark.claim("blog.init-fixes-converge")
 def test_fixed_init_converges_faster_and_lower(
-    char_runs, char_setup, corpus, post_corpus, evidence: Evidence
+    char_runs: dict[tuple[str, int], CharRun],
+    char_setup: Plan,
+    corpus: dict[str, object],
+    post_corpus: dict[str, str],
+    evidence: Evidence,
 ) -> None:
     steps = char_setup.steps
     level = trains_level(math.log(int(corpus["vocab_size"])))  # type: ignore[call-overload]
@@ -174,7 +187,10 @@ def test_fixed_init_converges_faster_and_lower(
 
 @pytest.mark.claim("lecture.val-loss-improves")
 def test_fixed_init_ends_with_lower_validation_loss(
-    char_runs, char_setup, corpus, evidence: Evidence
+    char_runs: dict[tuple[str, int], CharRun],
+    char_setup: Plan,
+    corpus: dict[str, object],
+    evidence: Evidence,
 ) -> None:
     naive = [char_runs["naive", seed] for seed in char_setup.seeds]
     fixed = [char_runs["hidden-fix", seed] for seed in char_setup.seeds]

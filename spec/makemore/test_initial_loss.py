@@ -25,14 +25,14 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.charmodel import CHAR_INITS, CharMLP, build_char_mlp
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.data import batch_order
-from initspec.evidence import Evidence, interpreted, mean_ci, printed, stated
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
+from initspec.data.toy import batch_order
 from initspec.judging.judge import judge
 from initspec.judging.outcome import Criterion
 from initspec.judging.phrases import CLOSE_TO_LOG_V, close_to_log_v, gap_to_log_v, one_run_band
+from initspec.models.charmodel import CHAR_INITS, CharMLP, build_char_mlp
+from initspec.plugin.evidence import Evidence, interpreted, mean_ci, printed, stated
 
 FIRST_BATCH_SEEDS = 10  # seeds every first-batch criterion starts from
 FIRST_BATCH_CAP = 40  # at most this many where mean_ci is undecided (a seed is one forward)

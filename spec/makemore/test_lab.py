@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from initspec.cli import main
+from initspec.cli.main import main
 from initspec.labs import LABS
 
 DIRECTORY = LABS["makemore"].directory

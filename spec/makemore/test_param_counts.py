@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 from torch import nn
 
-from initspec.charmodel import build_char_mlp, build_deep_char_mlp
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.evidence import Evidence, printed
-from initspec.models import count_parameters
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
+from initspec.models.charmodel import build_char_mlp, build_deep_char_mlp
+from initspec.models.mlp import count_parameters
+from initspec.plugin.evidence import Evidence, printed
 
 COUNTS = CLAIMS["blog.param-counts"]
 POST_V = int(COUNTS.value("vocab_size"))

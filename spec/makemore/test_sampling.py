@@ -17,13 +17,18 @@ import math
 import random
 import statistics
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 import torch
 
-from initspec.charmodel import build_char_mlp, sample
-from initspec.corpus import CharSplits, Vocabulary, load_names
-from initspec.evidence import interpreted, stated
+from initspec.data.corpus import CharSplits, Vocabulary, load_names
+from initspec.models.charmodel import build_char_mlp, sample
+from initspec.plugin.evidence import Evidence, interpreted, stated
+
+if TYPE_CHECKING:
+    from spec.common.plans import Plan
+    from spec.makemore.conftest import CharRun
 
 COUNT = 50  # names sampled per seed
 MAX_LENGTH = 50  # a sample that reaches this many characters has not stopped
@@ -44,7 +49,7 @@ def bigram_scorer(vocab: Vocabulary, names: list[str]) -> Callable[[str], float]
 
     def score(name: str) -> float:
         pairs = list(itertools.pairwise([0, *vocab.encode(name), 0]))
-        return sum(log_probs[a][b] for a, b in pairs) / len(pairs)
+        return float(sum(log_probs[a][b] for a, b in pairs) / len(pairs))
 
     return score
 
@@ -64,7 +69,12 @@ def first_token_cdf_gap(model: torch.nn.Module, vocab: Vocabulary, seed: int) ->
 
 @pytest.mark.claim("lecture.sampling")
 def test_trained_model_samples_name_like_strings_that_end(
-    char_runs, char_data: tuple[Vocabulary, CharSplits], char_setup, seed_base, corpus, evidence
+    char_runs: dict[tuple[str, int], CharRun],
+    char_data: tuple[Vocabulary, CharSplits],
+    char_setup: Plan,
+    seed_base: int,
+    corpus: dict[str, object],
+    evidence: Evidence,
 ) -> None:
     vocab, _ = char_data
     names = load_names()
@@ -112,14 +122,14 @@ def test_trained_model_samples_name_like_strings_that_end(
     # Each criterion is what sampling from a trained model does: every seed.
     evidence.check_all(
         f"every sample ends with the end token before {MAX_LENGTH} characters",
-        [row["ended"] for row in rows],
+        [bool(row["ended"]) for row in rows],
         document="Append the sampled token to the context window and repeat until a "
         "termination token is produced.",
         reading=stated(f"a sample that has not stopped by {MAX_LENGTH} characters never stops"),
     )
     evidence.check_all(
         "every sample uses only the names' letters",
-        [row["alphabet_ok"] for row in rows],
+        [bool(row["alphabet_ok"]) for row in rows],
         document="Sample a token from that distribution.",
         reading=stated(),
     )

@@ -12,13 +12,21 @@ do stall (the hidden weights zero as well, so h = tanh(0) = 0) is measured besid
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pytest
 import torch
 from torch.nn import functional as F
 
-from initspec.charmodel import CharMLP
-from initspec.evidence import Evidence, every, interpreted
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.judging.judge import judge
+from initspec.models.charmodel import CharMLP
+from initspec.plugin.evidence import Evidence, every, interpreted
+
+if TYPE_CHECKING:
+    from spec.common.plans import Plan
+    from spec.makemore.conftest import CharRun
 
 # "stall symmetry breaking": a stalled run ends behind the run from small nonzero weights, by
 # more than half a tenth of a nat of final validation loss.
@@ -45,7 +53,7 @@ def step0_gradients(model: CharMLP, x: torch.Tensor, y: torch.Tensor) -> dict[st
     return {"hidden": hidden.abs().max().item(), "output": output.abs().max().item()}
 
 
-def behind(runs: dict, case: str, seed: int) -> float | None:
+def behind(runs: dict[tuple[str, int], CharRun], case: str, seed: int) -> float | None:
     """How far ``case``'s final validation loss trails the small-weights run's (None: NaN)."""
     small, other = runs[SMALL, seed].val_loss, runs[case, seed].val_loss
     return None if small is None or other is None else other - small
@@ -53,7 +61,13 @@ def behind(runs: dict, case: str, seed: int) -> float | None:
 
 @pytest.mark.claim("lecture.symmetry-breaking")
 def test_exactly_zero_output_weights_stall_learning(
-    char_runs, char_setup, char_variants, char_data, seed_splits, corpus, evidence: Evidence
+    char_runs: dict[tuple[str, int], CharRun],
+    char_setup: Plan,
+    char_variants: dict[str, Callable[[int, int], CharMLP]],
+    char_data: tuple[Vocabulary, CharSplits],
+    seed_splits: dict[int, CharSplits],
+    corpus: dict[str, object],
+    evidence: Evidence,
 ) -> None:
     vocab_size, seeds = char_data[0].size, char_setup.seeds
     step0 = {

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 
 import torch
 from hypothesis import HealthCheck, settings
+from spec.common.plans import Plan, TierPlans
 from torch import nn
 
-from initspec.charmodel import BLOG_LR, CharMLP, blog_config
-from initspec.claims import CLAIMS
-from initspec.data import Dataset
-from initspec.norms import BatchNorm1d
-from initspec.pytest_plugin import Evidence
-from initspec.train import TrainResult, train
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import Dataset
+from initspec.models.charmodel import CharMLP
+from initspec.models.norms import BatchNorm1d
+from initspec.plugin.hooks import Evidence
+from initspec.training.blog_recipe import BLOG_LR, blog_config
+from initspec.training.loop import TrainResult, train
 
 # Every BatchNorm claim is checked on initspec's layer and on PyTorch's.
 BATCHNORMS: dict[str, Callable[..., nn.Module]] = {
@@ -39,15 +41,6 @@ def record_worst(evidence: Evidence, **figures: float) -> None:
     evidence.record(**worst, examples=int(evidence.figures.get("examples", 0)) + 1)
 
 
-@dataclass(frozen=True)
-class Plan:
-    """How long a setup trains in a tier, the document's own horizon, and its seeds."""
-
-    steps: int
-    document_steps: int | None  # None: the document gives no horizon for the claim
-    seeds: tuple[int, ...]  # before --seed-base
-
-
 # The lecture's setting: the character MLP (context 3, embedding 10, hidden 200, tanh) with
 # BatchNorm after the hidden Linear, plain SGD on batches of 32 with the post's schedule: lr 0.1,
 # then 0.01 from step 100,000 of 200,000. The quick tier trains the schedule's first 1000 steps
@@ -56,10 +49,10 @@ class Plan:
 _POST_SCHEDULE = CLAIMS["lecture.bn-running-stats"]
 CHAR_BN_STEPS = int(_POST_SCHEDULE.value("steps"))
 CHAR_BN_LR_DROP = int(_POST_SCHEDULE.value("lr_drop_step"))
-CHAR_BN_PLANS = {
-    "quick": Plan(1000, CHAR_BN_STEPS, tuple(range(5))),
-    "document": Plan(CHAR_BN_STEPS, CHAR_BN_STEPS, tuple(range(5))),
-}
+CHAR_BN_PLANS = TierPlans(
+    quick=Plan(1000, CHAR_BN_STEPS, tuple(range(5))),
+    document=Plan(CHAR_BN_STEPS, CHAR_BN_STEPS, tuple(range(5))),
+)
 
 
 def train_post_schedule(model: nn.Module, data: Dataset, steps: int, data_seed: int) -> TrainResult:
@@ -93,13 +86,13 @@ class CharBatchNormRuns:
 
     def horizon(self, evidence: Evidence) -> None:
         """Record the steps these runs trained and the post's own horizon."""
-        evidence.horizon(steps=self.plan.steps, document_steps=self.plan.document_steps)
+        self.plan.record(evidence)
 
 
 # Dead units (lecture.dead-neuron-never-recovers): a 3-layer MLP on the toy task with some
 # first-layer units killed. The lecture gives no horizon ("permanently"): the quick tier trains
 # 300 steps (the toy task is learned by then), the document tier ten times as long.
-DEAD_UNIT_PLANS = {
-    "quick": Plan(300, None, tuple(range(5))),
-    "document": Plan(3000, None, tuple(range(5))),
-}
+DEAD_UNIT_PLANS = TierPlans(
+    quick=Plan(300, None, tuple(range(5))),
+    document=Plan(3000, None, tuple(range(5))),
+)

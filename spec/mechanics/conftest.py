@@ -1,7 +1,7 @@
 """Fixtures of the mechanics specs: the lecture's BatchNorm model, trained once per seed.
 
-The tier's :class:`~.cases.Plan` gives the steps and seeds; every seed (the names' split and
-batch order, and each model's weights) is shifted by ``--seed-base``.
+The tier's :class:`~spec.common.plans.Plan` gives the steps and seeds; every seed (the names'
+split and batch order, and each model's weights) is shifted by ``--seed-base``.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 import functools
 
 import pytest
+from spec.common.runs import trained_once
 
-from initspec.charmodel import build_char_mlp
-from initspec.corpus import default_splits
-from initspec.data import Dataset
-from initspec.evidence import current_seed_base, current_tier
-from initspec.parallel import side_by_side
-from initspec.pytest_plugin import computed_once
+from initspec.data.corpus import default_splits
+from initspec.data.toy import Dataset
+from initspec.models.charmodel import build_char_mlp
+from initspec.plugin.evidence import current_seed_base, current_tier
 
 from .cases import (
     CHAR_BN_PLANS,
@@ -51,6 +50,6 @@ def char_batchnorm_runs(
         )
         for s in plan.seeds
     ]
-    key = f"mechanics-char-bn-{plan.steps}-{seed_base}-{len(plan.seeds)}"
-    runs = computed_once(tmp_path_factory, key, lambda: side_by_side(jobs))
+    seeds = plan.seeded(seed_base)
+    runs = trained_once(tmp_path_factory, "mechanics-char-bn", jobs, steps=plan.steps, seeds=seeds)
     return CharBatchNormRuns(plan, data, vocab.size, runs)

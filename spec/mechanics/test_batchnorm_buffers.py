@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from initspec.evidence import interpreted, stated
-from initspec.models import build_mlp, count_parameters
-from initspec.pytest_plugin import Evidence
+from initspec.models.mlp import build_mlp, count_parameters
+from initspec.plugin.evidence import interpreted, stated
+from initspec.plugin.hooks import Evidence
 
 from .cases import BATCHNORMS
 

@@ -16,11 +16,11 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from initspec.charmodel import CharMLP
-from initspec.evidence import interpreted, mean_ci, stated
-from initspec.norms import BatchNorm1d
-from initspec.pytest_plugin import Evidence
-from initspec.train import evaluate
+from initspec.models.charmodel import CharMLP
+from initspec.models.norms import BatchNorm1d
+from initspec.plugin.evidence import interpreted, mean_ci, stated
+from initspec.plugin.hooks import Evidence
+from initspec.training.loop import evaluate
 
 from .cases import BATCHNORMS, CharBatchNormRuns, property_test, record_worst
 

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from initspec.evidence import interpreted, stated
-from initspec.norms import BatchNorm1d
-from initspec.pytest_plugin import Evidence
+from initspec.models.norms import BatchNorm1d
+from initspec.plugin.evidence import interpreted, stated
+from initspec.plugin.hooks import Evidence
 
 from .cases import property_test, record_worst
 

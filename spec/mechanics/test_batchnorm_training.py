@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.evidence import interpreted, stated
-from initspec.norms import BatchNorm1d
-from initspec.pytest_plugin import Evidence
+from initspec.models.norms import BatchNorm1d
+from initspec.plugin.evidence import interpreted, stated
+from initspec.plugin.hooks import Evidence
 
 from .cases import BATCHNORMS, CharBatchNormRuns, property_test, record_worst
 

@@ -18,19 +18,20 @@ from dataclasses import dataclass
 
 import pytest
 import torch
+from spec.common.plans import Plan
+from spec.common.runs import trained_once
 from torch import nn
 
-from initspec.data import Dataset, toy_data
-from initspec.diagnostics import DEAD_THRESHOLD
-from initspec.evidence import Reading, every, interpreted, stated
+from initspec.data.toy import Dataset, toy_data
 from initspec.judging.judge import judge
 from initspec.judging.outcome import Criterion
-from initspec.models import build_mlp, linear_layers
-from initspec.parallel import side_by_side
-from initspec.pytest_plugin import Evidence, computed_once
-from initspec.train import TrainConfig, train
+from initspec.models.mlp import build_mlp, linear_layers
+from initspec.plugin.evidence import Reading, every, interpreted, stated
+from initspec.plugin.hooks import Evidence
+from initspec.training.diagnostics import DEAD_THRESHOLD
+from initspec.training.loop import TrainConfig, train
 
-from .cases import DEAD_UNIT_PLANS, Plan
+from .cases import DEAD_UNIT_PLANS
 
 DEAD = torch.arange(8)  # of the first layer's 64 units
 WIDTH = 64
@@ -169,14 +170,15 @@ def dead_unit_runs(
 ) -> DeadUnitRuns:
     """Every case, every weight seed of the tier's plan, side by side (data seed: seed_base)."""
     plan = DEAD_UNIT_PLANS[tier]
-    seeds = [seed_base + seed for seed in plan.seeds]
+    seeds = list(plan.seeded(seed_base))
     jobs = [
         functools.partial(train_with_dead_units, case, seed, seed_base, plan)
         for case in CASES
         for seed in seeds
     ]
-    key = f"mechanics-dead-units-{plan.steps}-{'-'.join(map(str, seeds))}"
-    runs = computed_once(tmp_path_factory, key, lambda: side_by_side(jobs))
+    runs = trained_once(
+        tmp_path_factory, "mechanics-dead-units", jobs, steps=plan.steps, seeds=seeds
+    )
     by_case = {
         case.name: runs[i * len(seeds) : (i + 1) * len(seeds)] for i, case in enumerate(CASES)
     }
@@ -185,7 +187,7 @@ def dead_unit_runs(
 
 def record_runs(evidence: Evidence, runs: DeadUnitRuns, case: DeadCase) -> list[DeadRun]:
     """Record the case's figures and horizon; check that its units were dead before training."""
-    evidence.horizon(steps=runs.plan.steps, document_steps=runs.plan.document_steps)
+    runs.plan.record(evidence)
     case_runs = runs.by_case[case.name]
     evidence.record(
         weight_seeds=runs.seeds,

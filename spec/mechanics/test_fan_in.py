@@ -19,11 +19,11 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from initspec.claims import CLAIMS
-from initspec.evidence import every, interpreted, mean_ci, stated
+from initspec.claims.registry import CLAIMS
 from initspec.judging.phrases import one_run_band
 from initspec.metrics import fit_slope
-from initspec.pytest_plugin import Evidence
+from initspec.plugin.evidence import every, interpreted, mean_ci, stated
+from initspec.plugin.hooks import Evidence
 from initspec.theory import forward_variance_ratio
 
 from .cases import property_test, record_worst

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from initspec.claims import CLAIMS
-from initspec.evidence import stated
-from initspec.gains import gain, second_moment_gain
-from initspec.pytest_plugin import Evidence
+from initspec.claims.registry import CLAIMS
+from initspec.models.gains import gain, second_moment_gain
+from initspec.plugin.evidence import stated
+from initspec.plugin.hooks import Evidence
 
 GAINS = CLAIMS["lecture.gains"]
 DOCUMENTED = ("relu",)

@@ -14,12 +14,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.charmodel import build_char_mlp
-from initspec.data import Dataset, toy_data
-from initspec.evidence import interpreted, stated
-from initspec.models import build_mlp
-from initspec.pytest_plugin import Evidence
-from initspec.train import evaluate
+from initspec.data.toy import Dataset, toy_data
+from initspec.models.charmodel import build_char_mlp
+from initspec.models.mlp import build_mlp
+from initspec.plugin.evidence import interpreted, stated
+from initspec.plugin.hooks import Evidence
+from initspec.training.loop import evaluate
 
 DOCUMENT = (
     "Evaluation code runs inside a no-gradient context ... so validation and sampling forward "

@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from initspec.evidence import every, interpreted, stated
 from initspec.judging.judge import judge
-from initspec.norms import BatchNorm1d
-from initspec.pytest_plugin import Evidence
+from initspec.models.norms import BatchNorm1d
+from initspec.plugin.evidence import every, interpreted, stated
+from initspec.plugin.hooks import Evidence
 
 from .cases import property_test, record_worst
 

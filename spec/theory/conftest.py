@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from initspec.corpus import CharSplits, Vocabulary, default_splits
-from initspec.evidence import current_seed_base
+from initspec.data.corpus import CharSplits, Vocabulary, default_splits
+from initspec.plugin.evidence import current_seed_base
 
 
 @pytest.fixture(scope="session")

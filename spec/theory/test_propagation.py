@@ -11,16 +11,21 @@ from __future__ import annotations
 import math
 
 import pytest
+from spec.common.plans import Plan, TierPlans
 
 from initspec import theory
-from initspec.claims import CLAIMS
-from initspec.evidence import Evidence, every, mean_ci, stated
+from initspec.claims.registry import CLAIMS
 from initspec.experiments.propagation import crossing, gradient_ratio
+from initspec.plugin.evidence import Evidence, every, mean_ci, stated
 
 TANH = CLAIMS["theory.tanh-critical-line"]
 RELU = CLAIMS["theory.relu-edge-of-chaos"]
-SEEDS = {"quick": range(3), "document": range(5)}
-SEED_CAP = 20
+# Measured at initialisation: nothing trains (steps 0); up to 20 seeds where the t interval
+# leaves a criterion undecided.
+PLANS = TierPlans(
+    quick=Plan(steps=0, document_steps=None, seeds=(0, 1, 2), cap=20),
+    document=Plan(steps=0, document_steps=None, seeds=(0, 1, 2, 3, 4), cap=20),
+)
 # The sigma_w2 grid, as multiples of the predicted critical value: wide enough (+-30 %) that a
 # crossing anywhere near the prediction is measured, not assumed.
 GRID = (0.7, 0.85, 1.0, 1.15, 1.3)
@@ -63,7 +68,7 @@ def test_tanh_gradient_ratio_crosses_one_at_the_critical_line(
 ) -> None:
     sigma_b2 = TANH.value(which)
     predicted = theory.critical_sigma_w2("tanh", sigma_b2)
-    seeds = [seed_base + seed for seed in SEEDS[tier]]
+    seeds = list(PLANS[tier].seeded(seed_base))
     evidence.record(
         sigma_b2=sigma_b2,
         predicted_critical_sigma_w2=predicted,
@@ -74,8 +79,8 @@ def test_tanh_gradient_ratio_crosses_one_at_the_critical_line(
     evidence.check_seeds(
         f"sigma_w2 where the gradient std ratio crosses 1 (sigma_b2 = {sigma_b2:g})",
         lambda seed: measured_crossing("tanh", sigma_b2, predicted, seed),
-        seeds=list(SEEDS[tier]),
-        cap=SEED_CAP,
+        seeds=list(PLANS[tier].seeds),
+        cap=PLANS[tier].most_seeds,
         comparison="in",
         bound=[predicted * (1 - CROSSING_RTOL), predicted * (1 + CROSSING_RTOL)],
         rule=mean_ci(),
@@ -92,7 +97,7 @@ def test_relu_keeps_the_gradient_and_q_only_at_sigma_w2_2_without_bias(
     evidence: Evidence, tier: str, seed_base: int
 ) -> None:
     sigma_w2, sigma_b2 = RELU.value("sigma_w2"), RELU.value("sigma_b2")
-    seeds = list(SEEDS[tier])
+    seeds = list(PLANS[tier].seeds)
     reading = stated("initspec.theory: chi1 = sigma_w2 / 2 for ReLU, 1 at sigma_w2 = 2")
 
     def at_edge(seed: int) -> float:
@@ -119,7 +124,7 @@ def test_relu_keeps_the_gradient_and_q_only_at_sigma_w2_2_without_bias(
         "per-layer gradient std ratio at sigma_w2 = 2, sigma_b2 = 0",
         at_edge,
         seeds=seeds,
-        cap=SEED_CAP,
+        cap=PLANS[tier].most_seeds,
         comparison="in",
         bound=[1 - KEPT_RTOL, 1 + KEPT_RTOL],
         rule=mean_ci(),
@@ -133,7 +138,7 @@ def test_relu_keeps_the_gradient_and_q_only_at_sigma_w2_2_without_bias(
         "ln(q at layer 20 / q at layer 1) at sigma_w2 = 2, sigma_b2 = 0",
         log_q_kept,
         seeds=seeds,
-        cap=SEED_CAP,
+        cap=PLANS[tier].most_seeds,
         comparison="in",
         bound=[-Q_KEPT_LOG, Q_KEPT_LOG],
         rule=mean_ci(),
@@ -156,7 +161,7 @@ def test_relu_keeps_the_gradient_and_q_only_at_sigma_w2_2_without_bias(
         "sigma_w2 where the gradient std ratio crosses 1 (sigma_b2 = 0)",
         lambda seed: measured_crossing("relu", 0.0, centre, seed),
         seeds=seeds,
-        cap=SEED_CAP,
+        cap=PLANS[tier].most_seeds,
         comparison="in",
         bound=[centre * (1 - CROSSING_RTOL), centre * (1 + CROSSING_RTOL)],
         rule=mean_ci(),

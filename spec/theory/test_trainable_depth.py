@@ -12,14 +12,15 @@ deepest depth of the grid that trains is the measured trainable depth.
 from __future__ import annotations
 
 import pytest
+from spec.common.plans import Plan, TierPlans
 
 from initspec import theory
-from initspec.claims import CLAIMS
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.evidence import Evidence, every, stated
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.experiments.char_diagnostics import UPDATE_STEPS
 from initspec.experiments.propagation import CharGainRun, char_gain_run
-from initspec.parallel import side_by_side
+from initspec.plugin.evidence import Evidence, every, stated
+from initspec.training.parallel import side_by_side
 
 CLAIM = CLAIMS["theory.trainable-depth"]
 MULTIPLE = CLAIM.value("xi_c_multiple")
@@ -27,7 +28,10 @@ MULTIPLE = CLAIM.value("xi_c_multiple")
 # 6 xi_c (4.3 and 13.4), and the post's own horizon.
 GAINS = (0.5, 0.8)
 DEPTHS = (2, 4, 8, 16)
-SEEDS = {"quick": range(2), "document": range(5)}
+PLANS = TierPlans(
+    quick=Plan(steps=UPDATE_STEPS, document_steps=None, seeds=(0, 1)),
+    document=Plan(steps=UPDATE_STEPS, document_steps=None, seeds=(0, 1, 2, 3, 4)),
+)
 SCHOENHOLZ = (
     "the depth scales that we identify provide bounds on how deep a network may be trained for "
     "a specific choice of hyperparameters"
@@ -44,17 +48,18 @@ def test_the_trainable_depth_grows_with_xi_c(
     evidence: Evidence, tier: str, seed_base: int, char_data: tuple[Vocabulary, CharSplits]
 ) -> None:
     vocab, splits = char_data
-    seeds = [seed_base + seed for seed in SEEDS[tier]]
+    plan = PLANS[tier]
+    seeds = list(plan.seeded(seed_base))
     keys = [(g, d, s) for g in GAINS for d in DEPTHS for s in seeds]
     jobs = [
         lambda g=g, d=d, s=s: char_gain_run(
-            vocab, splits, gain=g, depth=d, seed=s, steps=UPDATE_STEPS
+            vocab, splits, gain=g, depth=d, seed=s, steps=plan.steps
         )
         for g, d, s in keys
     ]
     runs = dict(zip(keys, side_by_side(jobs), strict=True))
     xi = {g: theory.depth_scale("tanh", g * g).xi_c for g in GAINS}
-    evidence.horizon(steps=UPDATE_STEPS, document_steps=None)
+    plan.record(evidence)
     evidence.record(
         gains=list(GAINS),
         depths=list(DEPTHS),

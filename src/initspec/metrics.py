@@ -1,7 +1,7 @@
 """What the specification and the labs read off a training run: each measurement defined once.
 
 A run's losses are one value per step, ``None`` where the loss was not finite: training stops
-at the first NaN or infinity (:func:`initspec.train.train`), so every step from there on is
+at the first NaN or infinity (:func:`initspec.training.loop.train`), so every step from there on is
 ``None``. Means are exact sums (``math.fsum``) over the count of values.
 
 * :func:`final_loss`: the final loss, mean of the last ``last`` losses of a run that did not

@@ -9,6 +9,6 @@ results as frozen dataclasses. An experiment writes no file and knows no lab; th
 * :mod:`~initspec.experiments.char_init`: the character model's first-batch losses and training
   curves under the blog's inits;
 * :mod:`~initspec.experiments.char_diagnostics`: the blog's gain study, update:data ratios and
-  saturation maps, measured with :mod:`initspec.diagnostics`;
+  saturation maps, measured with :mod:`initspec.training.diagnostics`;
 * :mod:`~initspec.experiments.mitigations`: the lecture's mitigations, swept over init scales.
 """

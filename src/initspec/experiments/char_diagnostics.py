@@ -1,8 +1,8 @@
 """The blog's diagnostics on the character models: gain figures, update:data ratio, saturation.
 
 * Gain study: the 5-layer tanh MLP (hidden 100) at init, one batch forward and backward with
-  :class:`~initspec.diagnostics.Diagnostics` attached: without BatchNorm at gains 0.5, 5/3 and
-  3.0, and with BatchNorm at 5/3. Per tanh layer: activation and gradient histograms, mean,
+  :class:`~initspec.training.diagnostics.Diagnostics` attached: without BatchNorm at gains 0.5, 5/3
+  and 3.0, and with BatchNorm at 5/3. Per tanh layer: activation and gradient histograms, mean,
   std, saturation (abs(t) > 0.97) and the problems the diagnostics flag.
 * Update ratio: the BatchNorm model trained as the post trains it (plain SGD, lr 0.075, batch
   32, up to 1000 steps), with log10(lr * std(grad) / std(param)) read every step.
@@ -21,20 +21,20 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.artifacts import JSONValue, round_floats
-from initspec.charmodel import build_char_mlp, build_deep_char_mlp
-from initspec.corpus import CharSplits, Vocabulary
-from initspec.data import batch_order
-from initspec.diagnostics import (
+from initspec.data.corpus import CharSplits, Vocabulary
+from initspec.data.toy import batch_order
+from initspec.metrics import mean
+from initspec.models.charmodel import build_char_mlp, build_deep_char_mlp
+from initspec.runtime.artifacts import JSONValue, round_floats
+from initspec.runtime.progress import step_printer
+from initspec.training.diagnostics import (
     Diagnostics,
     LayerStats,
     find_problems,
     grad_data_ratios,
     update_ratio_probes,
 )
-from initspec.metrics import mean
-from initspec.progress import step_printer
-from initspec.train import TrainConfig, train
+from initspec.training.loop import TrainConfig, train
 
 BATCH_SIZE = 32  # the post's batch
 UPDATE_LR = 0.075  # the post's learning rate for the 5-layer model

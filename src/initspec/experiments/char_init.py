@@ -12,8 +12,8 @@ b2 = 0) and the hidden fix (also W1 x 0.1, b1 = 0).
   SGD, batch 32, lr then lr / 10 for the second half (the post's schedule: 200,000 steps, the
   drop at step 100,000), with the loss over the whole train and validation splits at the end
   (the lecture's table) and names sampled from each trained model. The runs of one model shape
-  train together as one stacked model (:mod:`initspec.stacked`): each run's weights, batches
-  and BatchNorm statistics are its own, and a step costs little more than one run's;
+  train together as one stacked model (:mod:`initspec.training.stacked`): each run's weights,
+  batches and BatchNorm statistics are its own, and a step costs little more than one run's;
 * :func:`parameter_counts`: the models' sizes at the post's V = 29 and at ours.
 """
 
@@ -31,17 +31,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.charmodel import (
-    BLOG_LR,
-    CHAR_INITS,
-    blog_config,
-    build_char_mlp,
-    build_deep_char_mlp,
-    first_batch_loss,
-    sample,
-)
-from initspec.claims import CLAIMS
-from initspec.corpus import (
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import (
     CORPORA,
     DEFAULT_CORPUS,
     CharSplit,
@@ -52,13 +43,15 @@ from initspec.corpus import (
     default_splits,
     load_names,
 )
+from initspec.experiments.options import FLOAT32_MAX, FLOAT32_MIN, MAX_STEPS, check_options, option
 from initspec.metrics import first_mean_below, first_nan_step, mean, tail_mean, window_mean
-from initspec.models import count_parameters
-from initspec.options import FLOAT32_MAX, FLOAT32_MIN, MAX_STEPS, check_options, option
-from initspec.parallel import side_by_side
-from initspec.progress import step_printer
-from initspec.stacked import StackedCharMLP, train_stacked
-from initspec.train import TrainResult
+from initspec.models.charmodel import CHAR_INITS, build_char_mlp, build_deep_char_mlp, sample
+from initspec.models.mlp import count_parameters
+from initspec.runtime.progress import step_printer
+from initspec.training.blog_recipe import BLOG_LR, blog_config, first_batch_loss
+from initspec.training.loop import TrainResult
+from initspec.training.parallel import side_by_side
+from initspec.training.stacked import StackedCharMLP, train_stacked
 
 STEPS = 200_000  # the post's n_steps; its learning rate drops to a tenth at step 100,000
 LOSS_SEEDS = 3  # weight seeds per run of CURVES (stacked: a step costs little more than one's)
@@ -160,7 +153,7 @@ def load_corpus(corpus: str | None, seed: int) -> Corpus:
     """A packaged corpus by name (None: the lecture's) or a file's names; ValueError (one line)
     if the file cannot serve: missing, empty, or too small for a training batch.
 
-    A name of :data:`~initspec.corpus.CORPORA` is the packaged corpus even if a file of that
+    A name of :data:`~initspec.data.corpus.CORPORA` is the packaged corpus even if a file of that
     name lies in the working directory (``./census`` reads the file)."""
     name = DEFAULT_CORPUS if corpus is None else corpus
     if name in CORPORA:
@@ -367,7 +360,7 @@ def train_group(
     progress: bool,
 ) -> list[Curve]:
     """Every (label, seed) of ``labels`` x ``seeds`` trained together as one stacked model
-    (:mod:`initspec.stacked`): the labels must share a shape (all with BatchNorm or none).
+    (:mod:`initspec.training.stacked`): the labels must share a shape (all with BatchNorm or none).
     Each member starts from ``build_char_mlp`` with its weight seed and draws its own batches."""
     members = [(label, seed) for label in labels for seed in seeds]
     models = [
@@ -409,7 +402,8 @@ def curve_jobs(
     vocab: Vocabulary, splits: CharSplits, config: CharInitConfig, seed: int, progress: bool
 ) -> list[Callable[[], list[Curve]]]:
     """One job a model shape (:func:`curve_groups`), each training its runs of :data:`CURVES`
-    over :func:`loss_seeds` as one stacked model; for :func:`initspec.parallel.side_by_side`."""
+    over :func:`loss_seeds` as one stacked model; for
+    :func:`initspec.training.parallel.side_by_side`."""
     seeds = loss_seeds(seed)
     return [
         functools.partial(train_group, vocab, splits, config, labels, seeds, progress)

@@ -20,15 +20,9 @@ from typing import Any, NamedTuple
 
 from torch import nn
 
-from initspec.activations import ACTIVATIONS
-from initspec.artifacts import round_floats
-from initspec.claims import CLAIMS
-from initspec.data import Dataset, toy_data
-from initspec.inits import get_init
-from initspec.metrics import final_loss, flatline_step, loss_slope
-from initspec.models import build_mlp, chance_loss
-from initspec.norms import NORMS as NORM_LAYERS
-from initspec.options import (
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import Dataset, toy_data
+from initspec.experiments.options import (
     FLOAT32_MAX,
     FLOAT32_MIN,
     MAX_STEPS,
@@ -37,9 +31,15 @@ from initspec.options import (
     check_positive_float32,
     option,
 )
-from initspec.parallel import side_by_side
-from initspec.progress import step_printer
-from initspec.train import TrainConfig, TrainResult, train
+from initspec.metrics import final_loss, flatline_step, loss_slope
+from initspec.models.activations import ACTIVATIONS
+from initspec.models.inits import get_init
+from initspec.models.mlp import build_mlp, chance_loss
+from initspec.models.norms import NORMS as NORM_LAYERS
+from initspec.runtime.artifacts import round_floats
+from initspec.runtime.progress import step_printer
+from initspec.training.loop import TrainConfig, TrainResult, train
+from initspec.training.parallel import side_by_side
 
 # Block D, question 3: "the slope of its loss curve over the last 200 steps".
 SLOPE_WINDOW = int(CLAIMS["lab01.xavier-slow"].value("slope_window"))
@@ -199,7 +199,7 @@ def run_ablations(
     on_model: ModelHook | None = None,
 ) -> list[Ablation]:
     """:func:`run_ablation` for each ``(config, seed[, norm])``, every run of every setup
-    trained side by side (:func:`initspec.parallel.side_by_side`)."""
+    trained side by side (:func:`initspec.training.parallel.side_by_side`)."""
     plans = [Setup(*setup) for setup in setups]
     datasets: dict[int, Dataset] = {}
     jobs: list[Callable[[], TrainResult]] = []

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from initspec.data import Dataset, toy_data
+from initspec.data.toy import Dataset, toy_data
 from initspec.experiments.init_ablation import DEFAULTS, weight_seed
 from initspec.metrics import Losses, final_loss, first_nan_step
-from initspec.residual import Residual
-from initspec.train import train
+from initspec.models.residual import Residual
+from initspec.training.loop import train
 
 MITIGATIONS = ("none", "residual", "batchnorm", "adam")
 KAIMING_SCALE = math.sqrt(6 / DEFAULTS.width)  # U[-a, a] with Kaiming's variance 2 / n_in

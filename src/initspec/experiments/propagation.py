@@ -8,9 +8,9 @@ Two measurements:
   per-layer backward ratio of the gradient's std, ``sqrt(E[d_l^2] / E[d_(l+1)^2])`` (geometric
   mean over the layers), is the finite-width counterpart of ``sqrt(chi1)`` (Schoenholz et al.
   2017, eq. 16); the forward ratio ``q_L / q_1`` shows whether q stays at a fixed point.
-* :func:`char_gain_run`: the post's tanh MLP (initspec.charmodel.build_deep_char_mlp, the same
-  weights and batches as the blog's claims) at a gain and depth: its per-layer gradient ratio at
-  init (initspec.experiments.char_diagnostics.gain_snapshot) and whether the post's loop
+* :func:`char_gain_run`: the post's tanh MLP (initspec.models.charmodel.build_deep_char_mlp, the
+  same weights and batches as the blog's claims) at a gain and depth: its per-layer gradient ratio
+  at init (initspec.experiments.char_diagnostics.gain_snapshot) and whether the post's loop
   (plain SGD, lr 0.075, batch 32) trains it, by the shared phrase "trains"
   (initspec.judging.phrases: a final 50-step mean loss at most 80 % of chance, ln V).
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import torch
 
 from initspec import theory
-from initspec.corpus import CharSplits, Vocabulary
+from initspec.data.corpus import CharSplits, Vocabulary
 from initspec.judging.phrases import final_mean, trains
 
 
@@ -130,9 +130,9 @@ def char_gain_run(
 ) -> CharGainRun:
     """The post's model with ``depth`` tanh layers of 100 at ``gain``: the per-layer gradient
     ratio on the first batch at init, then ``steps`` steps of the post's loop."""
-    from initspec.charmodel import build_deep_char_mlp
     from initspec.experiments.char_diagnostics import BATCH_SIZE, UPDATE_LR, gain_snapshot
-    from initspec.train import TrainConfig, train
+    from initspec.models.charmodel import build_deep_char_mlp
+    from initspec.training.loop import TrainConfig, train
 
     snap = gain_snapshot(vocab, splits, gain=gain, batchnorm=False, seed=seed, layers=depth)
     grads = snap.column("grad_std")

@@ -2,9 +2,9 @@
 
 Each block is ``RMSNorm -> Linear(256, 1024) -> GeLU -> Linear(1024, 256)`` (pre-norm), Kaiming
 init with the document's GeLU gain 1.7; the residual variant adds the block's input back
-(:mod:`initspec.blocks`). A run trains with SGD (momentum 0.9, batch 64) on the toy data with
-lab 03's hand-written step (:mod:`initspec.fast`), logging the loss and the gradient norm of
-layer 1 (the first Linear of the first block) every step.
+(:mod:`initspec.models.blocks`). A run trains with SGD (momentum 0.9, batch 64) on the toy data with
+lab 03's hand-written step (:mod:`initspec.training.hand_sgd`), logging the loss and the gradient
+norm of layer 1 (the first Linear of the first block) every step.
 
 :func:`train_variant` trains one model; :func:`zero_init_output` measures question 5's model.
 """
@@ -17,14 +17,14 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from initspec.blocks import build_deep_mlp
-from initspec.claims import CLAIMS
-from initspec.data import Dataset, toy_data
-from initspec.fast import LAYER1, train_deep
+from initspec.claims.registry import CLAIMS
+from initspec.data.toy import Dataset, toy_data
+from initspec.experiments.options import FLOAT32_MAX, FLOAT32_MIN, MAX_STEPS, check_options, option
 from initspec.metrics import final_loss, first_below, loss_slope
-from initspec.options import FLOAT32_MAX, FLOAT32_MIN, MAX_STEPS, check_options, option
-from initspec.progress import step_printer
-from initspec.train import TrainConfig
+from initspec.models.blocks import build_deep_mlp
+from initspec.runtime.progress import step_printer
+from initspec.training.hand_sgd import LAYER1, train_deep
+from initspec.training.loop import TrainConfig
 
 VANISHED = CLAIMS["lab03.plain-grad-vanishes"].value("vanished")  # "drops below 1e-7"
 HEALTHY = CLAIMS["lab03.residual-grad-range"].range("healthy")  # "stays in [1e-3, 1e-1]"
@@ -114,7 +114,7 @@ def train_variant(
     **options: Any,
 ) -> DeepRun:
     """Build the deep model with weight seed ``seed`` (``options`` go to
-    :class:`initspec.blocks.BlockConfig`) and train it ``steps`` steps on ``data`` (default:
+    :class:`initspec.models.blocks.BlockConfig`) and train it ``steps`` steps on ``data`` (default:
     the toy data of ``data_seed``); ``label`` prints progress lines under that name."""
     data = data if data is not None else toy_data(data_seed)
     model = build_deep_mlp(seed, **options)

@@ -1,6 +1,6 @@
 """What a test reports to the claims report: the contract between the pytest plugin and the report.
 
-The plugin (``initspec.pytest_plugin``) builds one :class:`TestOutcome` per claim test; the report
+The plugin (``initspec.plugin.hooks``) builds one :class:`TestOutcome` per claim test; the report
 (``initspec.report``) merges them into one entry per claim. Both sides use only these types.
 """
 

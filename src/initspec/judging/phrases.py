@@ -6,9 +6,10 @@ lie "close together", a loss "decreases smoothly" (no slow climb back, no spike)
 "dominates" the identity. ``tests/test_phrases.py`` tests each on synthetic curves against what its
 words include and what they exclude. Each phrase is one rule here, and every test that reads the
 phrase uses it, so the same measurement never gets two readings. Where a document puts a number on
-a phrase, the rule takes that number from the registry (``initspec.claims``); where no document
-does, the rule states its own choice below. A figure a document prints from one run ("2.17") is
-matched by our seeds when it lies where one more run of ours could land (:func:`one_run_band`).
+a phrase, the rule takes that number from the registry (``initspec.claims.registry``); where no
+document does, the rule states its own choice below. A figure a document prints from one run
+("2.17") is matched by our seeds when it lies where one more run of ours could land
+(:func:`one_run_band`).
 
 Losses are in nats. ``chance`` is the loss of a uniform guess over the classes, ln C
 (ln 2 for the toy task, log V for a character model).
@@ -21,7 +22,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 
 from initspec import metrics
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 from initspec.judging.student_t import two_sided_quantile
 
 # "drops below 1e-7" (lab 03): the one document that puts a number on a vanished gradient.

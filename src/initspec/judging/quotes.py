@@ -1,9 +1,9 @@
 """Quotes: a criterion's ``quote`` must be the document's own words.
 
 A criterion reads its bound from words of a source document (``document=`` in
-:meth:`initspec.evidence.Evidence.check`). This module finds those words in the document's text,
-whitespace, case and typographic quotes and dashes aside; ``...`` (or ``…``) joins passages that
-must each be found. The documents are read from ``$INITSPEC_SEEDS``, else from
+:meth:`initspec.plugin.evidence.Evidence.check`). This module finds those words in the document's
+text, whitespace, case and typographic quotes and dashes aside; ``...`` (or ``…``) joins passages
+that must each be found. The documents are read from ``$INITSPEC_SEEDS``, else from
 ``../shared/seeds`` beside the checkout; where neither exists (an installed copy), quotes are
 not checked.
 """

@@ -1,9 +1,9 @@
 """What a lab is: a directory of artifacts, computed by experiments, described by a README.
 
 A :class:`Lab` names its directory and title, its config (a frozen dataclass that checks itself;
-the fields declared with :func:`initspec.options.option` are its command-line options), how to
-run its experiments (``run(config, seed, progress) -> results``, no files) and how to turn the
-results into its directory (``report(config, seed, results) -> LabReport``: the files it writes,
+the fields declared with :func:`initspec.experiments.options.option` are its command-line options),
+how to run its experiments (``run(config, seed, progress) -> results``, no files) and how to turn
+the results into its directory (``report(config, seed, results) -> LabReport``: the files it writes,
 its README text and its manifest's numbers). :func:`initspec.labs.writer.write_lab` writes every
 lab's directory the same way, with its ``train.py``, ``manifest.json`` and README title.
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from initspec.artifacts import JSONValue
-from initspec.formatting import fmt
-from initspec.progress import Planned
+from initspec.plotting.formatting import fmt
+from initspec.runtime.artifacts import JSONValue
+from initspec.runtime.progress import Planned
 
 C = TypeVar("C")  # the lab's config dataclass
 R = TypeVar("R")  # what its run returns
@@ -45,7 +45,7 @@ class Text:
 @dataclass(frozen=True)
 class Figure:
     """A PNG: ``draw(path)`` draws the figure and saves it there
-    (:func:`initspec.figures.save_figure`)."""
+    (:func:`initspec.plotting.save.save_figure`)."""
 
     draw: Callable[[Path], object]
 
@@ -57,7 +57,7 @@ Key = str | int  # a step in a JSON path: an object's key or a list's index
 @dataclass(frozen=True)
 class Stated:
     """A number a README states: the JSON file and the path inside it that it was read from,
-    the format it was written in (:func:`initspec.formatting.fmt`) and the text it gave."""
+    the format it was written in (:func:`initspec.plotting.formatting.fmt`) and the text it gave."""
 
     file: str
     path: tuple[Key, ...]
@@ -135,7 +135,7 @@ class Lab(Generic[C, R]):
     ``check(config, seed)`` refuses, with a ValueError naming the option, what the config
     cannot know alone (the machine's memory, a corpus file's contents); it runs before any lab
     trains. ``plan(config)`` lists the training setups a run makes, for the progress header
-    and the ETA (:mod:`initspec.progress`)."""
+    and the ETA (:mod:`initspec.runtime.progress`)."""
 
     key: str
     directory: str

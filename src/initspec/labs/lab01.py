@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from initspec.artifacts import round_floats
+from initspec.claims.lab_directories import LAB_DIRECTORIES
 from initspec.experiments.init_ablation import (
     SLOPE_WINDOW,
     Ablation,
@@ -22,12 +22,12 @@ from initspec.experiments.init_ablation import (
     results_summary,
     run_ablations,
 )
-from initspec.formatting import markdown_table
-from initspec.lab_directories import LAB_DIRECTORIES
+from initspec.experiments.options import check_memory, cli_options
 from initspec.labs.lab import Facts, Figure, Json, Lab, LabReport, last_steps
-from initspec.options import check_memory, cli_options
-from initspec.plots import plot_loss_curves
-from initspec.progress import Planned
+from initspec.plotting.curves import plot_loss_curves
+from initspec.plotting.formatting import markdown_table
+from initspec.runtime.artifacts import round_floats
+from initspec.runtime.progress import Planned
 
 DIRECTORY = LAB_DIRECTORIES["01"]
 TITLE = "Lab 01: init ablation"

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from initspec.artifacts import round_floats
+from initspec.claims.lab_directories import LAB_DIRECTORIES
 from initspec.experiments.init_ablation import (
     NORMS,
     SLOPE_WINDOW,
@@ -23,14 +23,14 @@ from initspec.experiments.init_ablation import (
     run_ablations,
     weight_seed,
 )
-from initspec.formatting import markdown_table
-from initspec.lab_directories import LAB_DIRECTORIES
+from initspec.experiments.options import check_memory
 from initspec.labs.lab import Facts, Figure, Json, Lab, LabReport, last_steps
 from initspec.metrics import final_loss, loss_slope
-from initspec.options import check_memory
-from initspec.plots import Panel, plot_loss_panels
-from initspec.progress import Planned
-from initspec.train import TrainResult
+from initspec.plotting.curves import Panel, plot_loss_panels
+from initspec.plotting.formatting import markdown_table
+from initspec.runtime.artifacts import round_floats
+from initspec.runtime.progress import Planned
+from initspec.training.loop import TrainResult
 
 DIRECTORY = LAB_DIRECTORIES["02"]
 TITLE = "Lab 02 (stand-in): norm ablation"

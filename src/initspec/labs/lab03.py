@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from initspec.artifacts import round_floats
-from initspec.data import toy_data
+from initspec.claims.lab_directories import LAB_DIRECTORIES
+from initspec.data.toy import toy_data
+from initspec.experiments.options import check_memory
 from initspec.experiments.residual_depth import (
     HEALTHY,
     SLOPE_WINDOW,
@@ -28,13 +29,12 @@ from initspec.experiments.residual_depth import (
     train_variant,
     zero_init_output,
 )
-from initspec.formatting import markdown_table, power_of_ten
-from initspec.lab_directories import LAB_DIRECTORIES
 from initspec.labs.lab import Facts, Figure, Json, Lab, LabReport, last_steps
-from initspec.options import check_memory
-from initspec.parallel import side_by_side
-from initspec.plots import plot_gradient_norms, plot_loss_curves
-from initspec.progress import Planned
+from initspec.plotting.curves import plot_gradient_norms, plot_loss_curves
+from initspec.plotting.formatting import markdown_table, power_of_ten
+from initspec.runtime.artifacts import round_floats
+from initspec.runtime.progress import Planned
+from initspec.training.parallel import side_by_side
 
 DIRECTORY = LAB_DIRECTORIES["03"]
 TITLE = "Lab 03: residual depth"
@@ -105,20 +105,24 @@ def plan(config: ResidualDepthConfig) -> list[Planned]:
     return planned
 
 
-def setup_title(config: ResidualDepthConfig, seed: int, what: str) -> str:
+def setup_title(config: ResidualDepthConfig, seed: int, what: str, deeper: bool) -> str:
+    blocks = f"{config.depth} pre-norm GeLU blocks"
+    if deeper:
+        blocks += f" ({DOUBLE}: {2 * config.depth})"
     return (
-        f"Lab 03, {what}: {config.depth} pre-norm GeLU blocks, hidden {config.width}, "
+        f"Lab 03, {what}: {blocks}, hidden {config.width}, "
         f"SGD lr {config.lr:g} (momentum 0.9, batch 64), data seed {seed}"
     )
 
 
 def report(config: ResidualDepthConfig, seed: int, results: Results) -> LabReport:
-    runs = results.runs
+    runs = dict(results.runs)
+    if results.deeper is not None:  # question 4's run, in the files and figures beside the rest
+        runs[DOUBLE] = results.deeper
     summary: dict[str, Any] = {label: r.summary() for label, r in runs.items()}
-    if results.deeper is not None:
-        summary[DOUBLE] = results.deeper.summary()
     summary["zero_init"] = results.zero.summary()
     losses = {label: round_floats(r.losses) for label, r in runs.items()}
+    deeper = results.deeper is not None
     return LabReport(
         files={
             "losses.json": Json(
@@ -142,14 +146,16 @@ def report(config: ResidualDepthConfig, seed: int, results: Results) -> LabRepor
                 functools.partial(
                     plot_loss_curves,
                     curves=losses,
-                    title=setup_title(config, seed, "training loss"),
+                    title=setup_title(config, seed, "training loss", deeper),
                     nan_steps={label: r.first_nan_step for label, r in runs.items()},
                     chance_level=math.log(2),
                 )
             ),
             "grad_norm.png": Figure(
                 functools.partial(
-                    grad_figure, runs=runs, title=setup_title(config, seed, "layer-1 gradient norm")
+                    grad_figure,
+                    runs=runs,
+                    title=setup_title(config, seed, "layer-1 gradient norm", deeper),
                 )
             ),
         },
@@ -160,8 +166,8 @@ def report(config: ResidualDepthConfig, seed: int, results: Results) -> LabRepor
 
 
 def grad_figure(path: Path, runs: dict[str, DeepRun], title: str) -> Path:
-    """Layer-1 gradient norm per step, log y, the 1e-7 level drawn; the plain run's crossing
-    of it circled, or where it never crosses, its lowest value."""
+    """Layer-1 gradient norm per step, log y, the 1e-7 level drawn; each run's crossing of it
+    circled, or where it never crosses, its lowest value."""
     return plot_gradient_norms(
         path,
         {label: r.grad_norms for label, r in runs.items()},
@@ -169,7 +175,6 @@ def grad_figure(path: Path, runs: dict[str, DeepRun], title: str) -> Path:
         ylabel="layer-1 weight gradient, Frobenius norm",
         level=VANISHED,
         band=HEALTHY,
-        annotate=PLAIN,
     )
 
 
@@ -236,7 +241,13 @@ def readme(config: ResidualDepthConfig, facts: Facts) -> list[str]:
         *markdown_table(header, rows),
         "",
         "`loss_curves.png`: the losses; `grad_norm.png`: the layer-1 gradient norms, with the "
-        f"document's vanishing level ({power_of_ten(VANISHED)}) and healthy range.",
+        f"document's vanishing level ({power_of_ten(VANISHED)}) and healthy range, each run's "
+        "first step below the level or its lowest value circled."
+        + (
+            f" Both show the {DOUBLE} run of question 4 ({2 * config.depth} blocks) too."
+            if False in config.variants
+            else ""
+        ),
         "",
         "## Block F: the lab's questions",
         "",

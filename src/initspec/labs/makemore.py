@@ -23,16 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from initspec.artifacts import JSONValue, round_floats
-from initspec.claims import CLAIMS
-from initspec.corpus import DEFAULT_CORPUS
-from initspec.diagnostics import DEAD_THRESHOLD
-from initspec.diagnostics_plots import (
-    plot_activation_histograms,
-    plot_gradient_histograms,
-    plot_saturation_map,
-    plot_update_ratios,
-)
+from initspec.claims.lab_directories import LAB_DIRECTORIES
+from initspec.claims.registry import CLAIMS
+from initspec.data.corpus import DEFAULT_CORPUS
 from initspec.experiments.char_diagnostics import (
     BATCH_SIZE,
     GAIN_CASES,
@@ -65,18 +58,26 @@ from initspec.experiments.char_init import (
     parameter_counts,
     phase_label,
 )
-from initspec.formatting import fmt, markdown_table
-from initspec.lab_directories import LAB_DIRECTORIES
+from initspec.experiments.options import check_memory
 from initspec.labs.lab import Figure, Json, Lab, LabFile, LabReport, Text
 from initspec.metrics import mean, moving_average
-from initspec.options import check_memory
-from initspec.parallel import side_by_side
-from initspec.plots import plot_final_losses, plot_loss_curves
-from initspec.progress import Planned
+from initspec.plotting.curves import plot_final_losses, plot_loss_curves
+from initspec.plotting.diagnostics import (
+    plot_activation_histograms,
+    plot_gradient_histograms,
+    plot_saturation_map,
+    plot_update_ratios,
+)
+from initspec.plotting.formatting import fmt, markdown_table
+from initspec.runtime.artifacts import JSONValue, round_floats
+from initspec.runtime.progress import Planned
+from initspec.training.diagnostics import DEAD_THRESHOLD
+from initspec.training.parallel import side_by_side
 
 DIRECTORY = LAB_DIRECTORIES["makemore"]
 TITLE = "Makemore: initialising a character-level MLP"
 START = 1000  # steps shown in the hockey-stick figure
+FIT_FROM = 2 * START  # the whole run's figure fits its y range to the means from here on
 VAL_CLAIM = CLAIMS["lecture.val-loss-improves"]
 # The lecture's final validation losses (its names file, V = 27), by run: the naive init, and
 # both fixes (the output and the hidden layer's), which our hidden-fix run applies.
@@ -288,6 +289,8 @@ def report(config: CharInitConfig, seed: int, results: Results) -> LabReport:
                 title=f"{title}: {SMOOTH}-step means",
                 nan_steps=nan_steps,
                 chance_level=log_v,
+                log_y=False,
+                fit_from=min(FIT_FROM, config.steps // 2),  # the start: loss_curves_start.png
             )
         ),
         "loss_curves_start.png": Figure(

@@ -1,12 +1,12 @@
 """Writing a lab's directory: the one writer every lab goes through.
 
-:func:`write_lab` runs the lab inside a staging directory (:func:`initspec.atomic.atomic_directory`:
-the directory appears whole or not at all), then writes what its report lists, and for every lab
-the same three files: ``README.md`` (the title, then the lab's text), ``manifest.json``
-(:func:`initspec.artifacts.manifest`) and ``train.py``, a script that regenerates the directory
-with the options it was written with. The README's numbers are read from the JSON files as
-written (:class:`initspec.labs.lab.Facts`). With ``progress``, the run prints its header and
-progress (:func:`initspec.progress.lab_progress`).
+:func:`write_lab` runs the lab inside a staging directory
+(:func:`initspec.runtime.atomic.atomic_directory`: the directory appears whole or not at all), then
+writes what its report lists, and for every lab the same three files: ``README.md`` (the title, then
+the lab's text), ``manifest.json`` (:func:`initspec.labs.manifest.manifest`) and ``train.py``, a
+script that regenerates the directory with the options it was written with. The README's numbers are
+read from the JSON files as written (:class:`initspec.labs.lab.Facts`). With ``progress``, the run
+prints its header and progress (:func:`initspec.runtime.progress.lab_progress`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from initspec.artifacts import JSONValue, atomic_directory, dumps, manifest, write_json
+from initspec.experiments.options import CliOption, check_seed, cli_options
 from initspec.labs.lab import Facts, Figure, Json, Lab, LabFile, Stated, Text
-from initspec.options import CliOption, check_seed, cli_options
-from initspec.parallel import default_workers
-from initspec.progress import lab_progress
+from initspec.labs.manifest import manifest
+from initspec.runtime.artifacts import JSONValue, atomic_directory, dumps, write_json
+from initspec.runtime.progress import lab_progress
+from initspec.training.parallel import default_workers
 
 COMMON_FILES = ("README.md", "manifest.json", "train.py")
 
@@ -120,7 +121,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from initspec.cli import main
+from initspec.cli.main import main
 
 # How this directory's run differs from the lab's defaults:
 OPTIONS = {options}
@@ -137,7 +138,7 @@ parser.add_argument("--seed", type=int, default={seed})
 def train_script(lab: Lab[Any, Any], config: Any, seed: int) -> str:
     """``train.py``: reruns ``initspec lab KEY`` with this directory's seed and options.
 
-    Options whose :class:`~initspec.options.Option` has an ``announce`` label become the
+    Options whose :class:`~initspec.experiments.options.Option` has an ``announce`` label become the
     script's own arguments and are printed at its start (lab 03's "Using residual:").
     """
     announced = [item for item in cli_options(type(config)) if item.spec.announce]

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from initspec.artifacts import git_commit
-from initspec.claims import CLAIMS
+from initspec.claims.registry import CLAIMS
 from initspec.report.entry import Report
 from initspec.report.merge import as_registry_says, blank_entry
 from initspec.report.publish import render_report
 from initspec.report.store import CLAIMS_JSON, LOCK_TIMEOUT_S, read_earlier
+from initspec.runtime.artifacts import git_commit
 
 USAGE = "usage: python -m initspec.report [--code-commit] [REPORTS_DIR]"
 

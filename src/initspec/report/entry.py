@@ -164,7 +164,7 @@ class Report:
     claims: list[ClaimEntry]
     previous_generated_at: str | None = None
     code_commit: str | None = None
-    machine: dict[str, str] | None = None  # initspec.machine.machine() of the run
+    machine: dict[str, str] | None = None  # initspec.runtime.machine.machine() of the run
 
     @property
     def current_commit(self) -> str | None:

@@ -11,7 +11,7 @@ such as "1e7" above the axis, where it would run into the subtitle), and the lef
 with the longest label.
 Boolean criteria (a property per seed) have no panel.
 
-Saved as :func:`initspec.figures.save_figure` saves (Agg, its fixed dpi, no version tag in the
+Saved as :func:`initspec.plotting.save.save_figure` saves (Agg, its fixed dpi, no version tag in the
 metadata), so the same criteria give the same PNG bytes, but with fixed margins instead of a
 tight layout and into one reused :class:`~matplotlib.figure.Figure`: a report draws up to one
 figure per claim, and the layout pass alone took about a third of each figure's time. The
@@ -33,7 +33,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, LogLocator
 
-from initspec.figures import DPI, METADATA
+from initspec.plotting.save import DPI, METADATA
 from initspec.report import words
 from initspec.report.words import bound_text, is_boolean, num, numbers, shorten
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from initspec.atomic import STALE_AFTER_S, process_alive
+from initspec.runtime.atomic import STALE_AFTER_S, process_alive
 
 # A temporary file of the older naming is stale after this long: no write takes a minute.
 LEGACY_STALE_AFTER_S = 60.0

@@ -34,11 +34,11 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from initspec.artifacts import strict
-from initspec.claims import CLAIMS, Claim
+from initspec.claims.lab_directories import lab_directory_name
+from initspec.claims.registry import CLAIMS, Claim
 from initspec.judging.outcome import TIERS, VERDICTS, TestOutcome
-from initspec.lab_directories import lab_directory_name
 from initspec.report.entry import ClaimEntry, Report, Seeds, TestVerdict
+from initspec.runtime.artifacts import strict
 
 # A verdict's rank: lower is more serious.
 _SERIOUSNESS = {verdict: rank for rank, verdict in enumerate(VERDICTS)}

@@ -23,8 +23,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from initspec.atomic import process_alive
 from initspec.report.entry import Report
+from initspec.runtime.atomic import process_alive
 
 ARTIFACTS_DIR = "artifacts"
 

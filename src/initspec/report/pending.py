@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from initspec.artifacts import dumps, strict
 from initspec.judging.outcome import Criterion, SensitivityRow, TestOutcome
 from initspec.report.files import write_files
 from initspec.report.merge import Batch
+from initspec.runtime.artifacts import dumps, strict
 
 PREFIX = ".claims.pending-"
 SUFFIX = ".json"

@@ -2,7 +2,7 @@
 
 The order keeps every link whole at every moment. ``claims/`` (one page per claim and its
 figures) is built beside the old one and swapped in as a whole
-(:func:`initspec.atomic.atomic_directory`), so the pages of claims no longer in the registry
+(:func:`initspec.runtime.atomic.atomic_directory`), so the pages of claims no longer in the registry
 do not linger and a crash half-way leaves the old pages; only then are index.md and
 index.html written, together (:func:`initspec.report.files.write_files`). A figure whose
 criteria did not change since the last rendering is copied from the old directory rather than
@@ -18,7 +18,6 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from initspec.atomic import atomic_directory
 from initspec.report.entry import ClaimEntry, Report
 from initspec.report.figures import draw_criteria, figure_name, new_canvas
 from initspec.report.files import write_files
@@ -28,6 +27,7 @@ from initspec.report.render_md import render_claim_page
 from initspec.report.sensitivity import used_values
 from initspec.report.sensitivity_figure import draw_sensitivity, sensitivity_figure_name
 from initspec.report.view import CLAIMS_DIR, INDEX_HTML, INDEX_MD, ClaimView, claim_view, figure_dir
+from initspec.runtime.atomic import atomic_directory
 
 # Where the report's one-line warnings go: stderr, or pytest's terminal writer.
 Say = Callable[[str], None]

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from initspec.judging.outcome import VERDICTS
-from initspec.machine import describe
 from initspec.report.changes import change_reasons, change_text
 from initspec.report.entry import ClaimEntry, Report
 from initspec.report.markdown import cell, code, escape, escape_block
 from initspec.report.tiers import tier_results
 from initspec.report.view import INDEX_HTML, href, page_path
 from initspec.report.words import finding, short_commit, staleness, training_text
+from initspec.runtime.machine import describe
 
 __all__ = ["cell", "changes_lines", "machine_line", "render_index", "summary_line"]
 

@@ -24,7 +24,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from initspec.figures import DPI, METADATA
+from initspec.plotting.save import DPI, METADATA
 from initspec.report.figures import HELD_COLOR, NOT_MET_COLOR, new_canvas
 from initspec.report.sensitivity import SENSITIVITY_VERDICTS, by_parameter
 from initspec.report.words import num, shorten

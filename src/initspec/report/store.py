@@ -34,7 +34,6 @@ from typing import Any
 
 import filelock
 
-from initspec.artifacts import dumps, git_commit
 from initspec.judging.outcome import TestOutcome
 from initspec.report import orphans, pending, schema
 from initspec.report.entry import Report
@@ -42,6 +41,7 @@ from initspec.report.files import write_files
 from initspec.report.merge import Batch, merge
 from initspec.report.publish import Say, render_report, say
 from initspec.report.view import INDEX_HTML, INDEX_MD
+from initspec.runtime.artifacts import dumps, git_commit
 
 __all__ = [
     "CLAIMS_JSON",
@@ -248,7 +248,7 @@ def store_report(
     from it: a page per claim with its figure (``claims/``), index.md and index.html.
 
     ``now`` is the run's time (ISO 8601, UTC), ``commit`` the commit measured (by default the
-    working tree's, :func:`initspec.artifacts.git_commit`), ``machine`` what it measured on,
+    working tree's, :func:`initspec.runtime.artifacts.git_commit`), ``machine`` what it measured on,
     ``collected`` the claim tests of each module the run collected whole (so the earlier results
     of tests that no longer exist are dropped: :class:`~initspec.report.merge.Batch`). A
     damaged earlier report, or a report that cannot be written, is told in one line to ``warn``

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from initspec.map_claims import maps_of
+from initspec.maps.contents import maps_of
 from initspec.report.changes import change_reasons, change_text
 from initspec.report.entry import ClaimEntry
 from initspec.report.sensitivity import used_values

@@ -1,0 +1,1 @@
+"""What the claim tests of several spec directories share."""

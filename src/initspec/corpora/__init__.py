@@ -1,1 +1,0 @@
-"""Name corpora shipped with initspec (see initspec.corpus)."""

@@ -1,0 +1,1 @@
+"""Name corpora shipped with initspec (see initspec.data.corpus)."""
