@@ -21,13 +21,10 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from initspec.data.toy import Dataset, batch_order
+from initspec.data.toy import Dataset
 from initspec.models.blocks import DeepMLP
 from initspec.models.norms import RMSNorm
-from initspec.runtime.interrupts import raise_if_stopped
-from initspec.runtime.progress import ambient_progress
-from initspec.training.devices import current_device
-from initspec.training.loop import TrainConfig, TrainResult, evaluate
+from initspec.training.loop import TrainConfig, TrainResult, train_one
 
 LAYER1 = "layer1_grad_norm"
 
@@ -106,6 +103,17 @@ class _Block:
 
 
 @dataclass
+class _Pending:
+    """What :meth:`FastSGD.forward` keeps for :meth:`FastSGD.update`."""
+
+    y: torch.Tensor
+    x: torch.Tensor  # the head's input
+    logits: torch.Tensor
+    saved: list[_Saved]
+    pre: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None
+
+
+@dataclass
 class _Saved:
     """What one block's forward keeps for its backward."""
 
@@ -138,12 +146,8 @@ class FastSGD:
         ]
         self.head = _Linear(model.head)
 
-    def step(
-        self, x: torch.Tensor, y: torch.Tensor, layer1_grad: bool = False
-    ) -> tuple[float, float | None]:
-        """One training step on batch (x, y). Returns the loss and, if asked, |grad W1|."""
-        lr, momentum, residual = self.lr, self.momentum, self.residual
-        ones = torch.ones(len(x), device=x.device)
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        """The loss on batch (x, y); what the backward pass needs is kept for :meth:`update`."""
         with torch.no_grad():
             pre = self.pre_norm.forward(x) if self.pre_norm is not None else None
             if pre is not None:
@@ -155,14 +159,21 @@ class FastSGD:
                 a = F.gelu(u)
                 out = block.down.forward(a)
                 saved.append(_Saved(x_hat, r, h, u, a))
-                x = out.add_(x) if residual else out
+                x = out.add_(x) if self.residual else out
             logits = self.head.forward(x)
-            loss = F.cross_entropy(logits, y)
-            value = float(loss)
-            if not math.isfinite(value):
-                return value, None
+            value = float(F.cross_entropy(logits, y))
+        self._pending = _Pending(y, x, logits, saved, pre)
+        return value
 
-            # Backward. Each parameter is updated as soon as the backward pass is done with it.
+    def update(self, layer1_grad: bool = False) -> float | None:
+        """The backward pass of the last :meth:`forward` and the SGD step; returns |grad W1| if
+        asked. Each parameter is updated as soon as the backward pass is done with it."""
+        lr, momentum, residual = self.lr, self.momentum, self.residual
+        pending = self._pending
+        del self._pending
+        y, x, logits, saved, pre = pending.y, pending.x, pending.logits, pending.saved, pending.pre
+        ones = torch.ones(len(y), device=y.device)
+        with torch.no_grad():
             dz = torch.softmax(logits, dim=-1)
             dz[torch.arange(len(y), device=y.device), y] -= 1.0
             dz /= len(y)
@@ -186,7 +197,40 @@ class FastSGD:
             if self.pre_norm is not None and pre is not None:
                 self.pre_norm.backward(dx, pre[1], pre[2], momentum)
                 self.pre_norm.update(lr)
-        return value, norm1
+        return norm1
+
+    def step(
+        self, x: torch.Tensor, y: torch.Tensor, layer1_grad: bool = False
+    ) -> tuple[float, float | None]:
+        """One training step on batch (x, y). Returns the loss and, if asked, |grad W1|; no
+        update where the loss is not finite."""
+        value = self.forward(x, y)
+        if not math.isfinite(value):
+            del self._pending
+            return value, None
+        return value, self.update(layer1_grad)
+
+
+class HandSteps:
+    """Lab 03's deep model stepped by :class:`FastSGD`, for
+    :func:`initspec.training.loop.run_steps`: one member; the probe is the Frobenius norm of
+    layer 1's weight gradient."""
+
+    members = 1
+    probe_names = (LAYER1,)
+
+    def __init__(self, model: DeepMLP, config: TrainConfig) -> None:
+        self.optimizer = FastSGD(model, config.lr, config.momentum)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> list[float]:
+        return [self.optimizer.forward(x, y)]
+
+    def stop(self, member: int) -> None:
+        del self.optimizer._pending  # the diverged step's activations are not needed
+
+    def update(self, probe: bool) -> list[dict[str, float]]:
+        norm1 = self.optimizer.update(layer1_grad=probe)
+        return [{LAYER1: norm1} if norm1 is not None else {}]
 
 
 def train_deep(
@@ -195,40 +239,11 @@ def train_deep(
     config: TrainConfig,
     progress: Callable[[int, float], None] | None = None,
 ) -> TrainResult:
-    """:func:`initspec.training.loop.train` for a :class:`DeepMLP` with SGD, the layer-1 probe built
-    in.
+    """:func:`initspec.training.loop.train` for a :class:`DeepMLP` with SGD, stepped by hand.
 
     Returns the same :class:`TrainResult`; ``probes["layer1_grad_norm"]`` holds the Frobenius
     norm of layer 1's weight gradient every ``config.probe_every`` steps.
     """
     if config.optimizer != "sgd":
         raise ValueError(f"the hand-written step does SGD only, got {config.optimizer!r}")
-    device = current_device()  # the batches are drawn on the CPU, then trained on the device
-    model.to(device)
-    data = data.to(device)
-    optimizer = FastSGD(model, config.lr, config.momentum)
-    progress = progress if progress is not None else ambient_progress(config.steps)
-    order = batch_order(len(data.x_train), config.batch_size, config.steps, config.data_seed)
-    order = order.to(device)
-    losses: list[float | None] = [None] * config.steps
-    norms: list[tuple[int, float]] = []
-    first_nan: int | None = None
-    model.train()
-    for step in range(config.steps):
-        raise_if_stopped()  # Ctrl-C or SIGTERM: stop within a step (initspec.runtime.interrupts)
-        index = order[step]
-        probe = step % config.probe_every == 0
-        value, norm1 = optimizer.step(data.x_train[index], data.y_train[index], probe)
-        if not math.isfinite(value):
-            first_nan = step
-            if progress is not None:
-                progress(step, value)  # the run diverged: it stops here
-            break
-        losses[step] = value
-        if norm1 is not None:
-            norms.append((step, norm1))
-        if progress is not None:
-            progress(step, value)
-    val_loss, val_accuracy = (None, None) if first_nan is not None else evaluate(model, data)
-    model.to("cpu")  # callers read the trained weights where they built them
-    return TrainResult(losses, first_nan, val_loss, val_accuracy, {LAYER1: norms})
+    return train_one(model, data, config, lambda: HandSteps(model, config), progress)

@@ -31,7 +31,6 @@ give the same bytes.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import torch
@@ -41,10 +40,9 @@ from torch.nn import functional as F
 from initspec.data.toy import Dataset, batch_order, rows
 from initspec.models.charmodel import CharMLP
 from initspec.models.norms import BatchNorm1d
-from initspec.runtime.interrupts import raise_if_stopped
 from initspec.runtime.progress import ambient_progress
 from initspec.training.devices import current_device
-from initspec.training.loop import TrainConfig, TrainResult, evaluate
+from initspec.training.loop import TrainConfig, TrainResult, evaluate, run_steps
 
 # A probe reads one number per member from the stacked model (see ``train_stacked``).
 StackedProbe = Callable[["StackedCharMLP"], list[float]]
@@ -254,6 +252,38 @@ def step_batches(
         yield from zip(xs, ys, strict=True)
 
 
+class StackedSteps:
+    """The members of a :class:`StackedCharMLP`, one step for all: each member's mean loss on
+    its own batch, the backward of their sum, then plain SGD on every member still training."""
+
+    def __init__(
+        self, model: StackedCharMLP, lr: float, probes: Mapping[str, StackedProbe]
+    ) -> None:
+        self.model, self.lr, self.probes = model, lr, probes
+        self.members = model.members
+        self.probe_names = tuple(probes)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> list[float]:
+        self.losses = member_losses(self.model(x), y)
+        values: list[float] = self.losses.tolist()
+        return values
+
+    def stop(self, member: int) -> None:
+        self.model.stop(member)
+
+    def update(self, probe: bool) -> list[dict[str, float]]:
+        self.model.zero_grad(set_to_none=True)
+        self.losses.sum().backward()  # type: ignore[no-untyped-call]
+        del self.losses
+        readings: list[dict[str, float]] = [{} for _ in range(self.members)]
+        if probe:
+            for name, read in self.probes.items():
+                for k, value in enumerate(read(self.model)):
+                    readings[k][name] = value
+        sgd_step(self.model, self.lr)
+        return readings
+
+
 def train_stacked(
     model: StackedCharMLP,
     data: Dataset,
@@ -278,12 +308,12 @@ def train_stacked(
     orders, member_order = batch_orders(len(data.x_train), configs)
     shared = orders.shape[1] < model.members  # some members share a data seed
     members = range(model.members)
-    losses: list[list[float | None]] = [[None] * config.steps for _ in members]
-    probed: list[dict[str, list[tuple[int, float]]]] = [{n: [] for n in probes} for _ in members]
-    first_nan: list[int | None] = [None] * model.members
     stopped_before = list(model.stopped)
     if all(stopped_before):
-        return [TrainResult(losses[k], None, None, None, probed[k]) for k in members]
+        return [
+            TrainResult([None] * config.steps, None, None, None, {name: [] for name in probes})
+            for _ in members
+        ]
     progress = progress if progress is not None else ambient_progress(config.steps)
 
     device = current_device()  # the batches are drawn on the CPU, then trained on the device
@@ -295,41 +325,18 @@ def train_stacked(
     if shared:
         orders = orders[:, member_order]
     model.train()
-    for step, (x, y) in enumerate(step_batches(data, orders)):
-        raise_if_stopped()  # Ctrl-C or SIGTERM: stop within a step (initspec.runtime.interrupts)
-        step_losses = member_losses(model(x), y)
-        values: list[float] = step_losses.tolist()
-        for k in members:
-            if model.stopped[k]:
-                continue
-            if math.isfinite(values[k]):
-                losses[k][step] = values[k]
-            else:
-                first_nan[k] = step
-                model.stop(k)
-        if all(model.stopped):
-            if progress is not None:
-                progress(step, math.nan)  # every member diverged: the run stops here
-            break
-        model.zero_grad(set_to_none=True)
-        step_losses.sum().backward()  # type: ignore[no-untyped-call]
-        if step % config.probe_every == 0:
-            for name, probe in probes.items():
-                read = probe(model)
-                for k in members:
-                    if not model.stopped[k]:
-                        probed[k][name].append((step, read[k]))
-        sgd_step(model, config.lr)
-        if progress is not None:
-            live = [values[k] for k in members if not model.stopped[k]]
-            progress(step, math.fsum(live) / len(live))
+    steps = StackedSteps(model, config.lr, probes)
+    training = [not stopped for stopped in stopped_before]
+    run = run_steps(steps, step_batches(data, orders), config, progress, training)
 
     model.to("cpu")  # members are read back as single CPU models
     if model.norm is not None and model.norm.frozen is not None:
         model.norm.frozen = model.norm.frozen.cpu()
     results = []
     for k in members:
-        trained = not stopped_before[k] and first_nan[k] is None
+        trained = not stopped_before[k] and run.first_nan[k] is None
         val_loss, val_accuracy = evaluate(model.member(k), cpu_data) if trained else (None, None)
-        results.append(TrainResult(losses[k], first_nan[k], val_loss, val_accuracy, probed[k]))
+        results.append(
+            TrainResult(run.losses[k], run.first_nan[k], val_loss, val_accuracy, run.probed[k])
+        )
     return results
