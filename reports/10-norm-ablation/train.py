@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from initspec.cli import main
+from initspec.cli.main import main
 
 # How this directory's run differs from the lab's defaults:
 OPTIONS = []
