@@ -25,6 +25,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from initspec.claims.numbers import LAB03_GELU_GAIN
 from initspec.data.toy import batch_order, toy_data
 from initspec.models.blocks import build_deep_mlp
 from initspec.training.hand_sgd import FastSGD
@@ -91,7 +92,9 @@ CASES = {
 def test_bench_lab03_training_step(benchmark: Any, case: str) -> None:
     make_step, runs = CASES[case]
     data = toy_data(0)
-    models = [build_deep_mlp(seed, residual=True) for seed in range(1, runs + 1)]
+    models = [
+        build_deep_mlp(seed, residual=True, gain=LAB03_GELU_GAIN) for seed in range(1, runs + 1)
+    ]
     steps = [make_step(model) for model in models]
     order = batch_order(len(data.x_train), BATCH, 1000, seed=0)
     counter = iter(range(10**9))

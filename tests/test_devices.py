@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from initspec.claims.numbers import LAB03_GELU_GAIN
 from initspec.cli.main import main
 from initspec.data.corpus import default_splits
 from initspec.data.toy import toy_data
@@ -148,7 +149,7 @@ def plain_mlp() -> TrainResult:
 
 
 def deep_blocks() -> TrainResult:
-    model = build_deep_mlp(seed=1, depth=4, residual=True)
+    model = build_deep_mlp(seed=1, depth=4, residual=True, gain=LAB03_GELU_GAIN)
     return train_deep(model, toy_data(0), TrainConfig(steps=30, lr=0.01, probe_every=5))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from initspec.claims.numbers import LAB03_GELU_GAIN
 from initspec.data.toy import toy_data
 from initspec.models.blocks import build_deep_mlp
 from initspec.models.mlp import build_mlp
@@ -67,7 +68,7 @@ def test_the_training_loop_stops_at_the_next_step() -> None:
 
 def test_the_hand_written_loop_stops_at_the_next_step() -> None:
     seen: list[int] = []
-    model = build_deep_mlp(1, depth=2, width=16, in_dim=16)
+    model = build_deep_mlp(1, depth=2, width=16, in_dim=16, gain=LAB03_GELU_GAIN)
     with pytest.raises(Interrupted):
         train_deep(model, toy_data(0, dim=16), TrainConfig(steps=1000), stop_at(3, seen))
     assert seen == [0, 1, 2, 3]

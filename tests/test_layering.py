@@ -8,7 +8,10 @@ must not use cannot be imported at all.
   a report again (``python -m initspec.report``) with torch unavailable;
 * ``initspec --version`` and ``initspec claims`` import no torch;
 * the packages import one way (:data:`PACKAGE_LAYERS`, read from the source): a package imports
-  only packages of its own layer or below.
+  only packages of its own layer or below;
+* the packages that build, train and run the experiments (:data:`GIVEN_THEIR_NUMBERS`) import
+  nothing from :mod:`initspec.claims`: a document's number reaches them through their configs
+  and arguments, from the labs, the maps and the claim tests (:mod:`initspec.claims.numbers`).
 
 A blocker on ``sys.meta_path``, installed by a ``sitecustomize`` module, raises ImportError for
 a blocked name, so an import that breaks a rule fails the child process, however indirect it is.
@@ -49,6 +52,8 @@ PACKAGE_LAYERS: tuple[frozenset[str], ...] = tuple(
         "cli",
     )
 )
+# Packages that receive the documents' numbers and never read the claim registry themselves.
+GIVEN_THEIR_NUMBERS = ("data", "models", "training", "experiments")
 
 CORE = (
     "initspec.judging",
@@ -238,4 +243,25 @@ def test_every_package_imports_only_its_layer_and_below() -> None:
     assert upward == [], (
         "expected every import to point down PACKAGE_LAYERS "
         f"({' < '.join('/'.join(sorted(layer)) for layer in PACKAGE_LAYERS)}); found {upward}"
+    )
+
+
+def registry_readers(imports: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{package} imports claims"
+        for package in GIVEN_THEIR_NUMBERS
+        if "claims" in imports.get(package, set())
+    )
+
+
+def test_the_registry_check_finds_a_model_that_reads_the_registry() -> None:
+    """The rule below can fail: a model that imports the registry is found."""
+    assert registry_readers({"models": {"claims"}, "labs": {"claims"}}) == ["models imports claims"]
+
+
+def test_models_and_experiments_are_given_the_documents_numbers() -> None:
+    readers = registry_readers(package_imports(SOURCE))
+    assert readers == [], (
+        f"expected {', '.join(GIVEN_THEIR_NUMBERS)} to take the documents' numbers through "
+        f"their configs, importing nothing from initspec.claims; found {readers}"
     )

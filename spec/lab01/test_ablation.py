@@ -19,11 +19,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from initspec.claims.numbers import LAB01_SLOPE_WINDOW as SLOPE_WINDOW
 from initspec.claims.registry import CLAIMS
 from initspec.data.toy import batch_order, toy_data
 from initspec.experiments.init_ablation import (
     DEFAULTS,
-    SLOPE_WINDOW,
     Ablation,
     run_ablation,
     weight_seed,
@@ -271,7 +271,7 @@ def test_xavier_trains_but_slowly(lab_ablations: list[Ablation], evidence: Evide
     above_kaiming = [
         None if x is None or k is None else x - k for x, k in zip(xavier, kaiming, strict=True)
     ]
-    slopes = [a.runs["xavier"].slope for a in lab_ablations]
+    slopes = [a.runs["xavier"].slope(SLOPE_WINDOW) for a in lab_ablations]
     trained_for(evidence, lab_ablations)
     evidence.record(
         final_loss=xavier,

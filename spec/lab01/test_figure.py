@@ -13,6 +13,7 @@ import dataclasses
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
+from initspec.claims.numbers import LAB01_SLOPE_WINDOW as SLOPE_WINDOW
 from initspec.experiments.init_ablation import DEFAULTS, Ablation, results_summary, run_ablation
 from initspec.labs.lab01 import loss_figure
 from initspec.plugin.hooks import Evidence
@@ -44,5 +45,5 @@ def test_figure_snapshot(
 
 
 def test_results_summary_snapshot(small_ablation: Ablation, snapshot: SnapshotAssertion) -> None:
-    summary = Tolerated(results_summary(small_ablation), RESULTS)
+    summary = Tolerated(results_summary(small_ablation, slope_window=SLOPE_WINDOW), RESULTS)
     assert snapshot.use_extension(ResultsSnapshotExtension) == summary

@@ -30,10 +30,11 @@ from typing import Any
 import pytest
 from spec.common.plans import Plan
 
+from initspec.claims.numbers import LAB03_GELU_GAIN
 from initspec.claims.registry import CLAIMS
 from initspec.data.toy import toy_data
 from initspec.experiments.residual_depth import DeepRun, ResidualDepthConfig, train_variant
-from initspec.models.gains import DOCUMENT_GELU_GAIN, gelu_gain
+from initspec.models.gains import gelu_gain
 from initspec.plugin.evidence import current_seed_base, current_tier
 from initspec.plugin.hooks import computed_once
 from initspec.training.parallel import side_by_side
@@ -58,10 +59,10 @@ SPIKE_STEPS = 30
 EXPLOSION_STEPS = 20
 # The gains the pre-chain placement is judged at: GeLU's second-moment (Kaiming) gain, the
 # lab's 1.7 and their geometric mean.
-PRE_CHAIN_GAINS = (gelu_gain(), math.sqrt(gelu_gain() * DOCUMENT_GELU_GAIN), DOCUMENT_GELU_GAIN)
+PRE_CHAIN_GAINS = (gelu_gain(), math.sqrt(gelu_gain() * LAB03_GELU_GAIN), LAB03_GELU_GAIN)
 
 # Each setup: options for initspec.models.blocks.BlockConfig (the defaults are the document's
-# setup).
+# setup; the gain, where a setup names none, is the lab's).
 SETUPS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         "plain": {"residual": False},
@@ -79,7 +80,7 @@ SETUPS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         **{
             f"pre-chain-gain-{gain:.3g}": {"residual": False, "norm": "pre-chain", "gain": gain}
             for gain in PRE_CHAIN_GAINS
-            if gain != DOCUMENT_GELU_GAIN
+            if gain != LAB03_GELU_GAIN
         },
         **{
             f"pre-chain-lr-{lr:g}": {"residual": False, "norm": "pre-chain", "lr": lr}
@@ -153,7 +154,7 @@ def train_plans(chosen: dict[str, SetupPlan]) -> dict[str, tuple[DeepRun, ...]]:
             chosen[name].steps,
             data=data,
             data_seed=data_seed,
-            **chosen[name].options,
+            **{"gain": LAB03_GELU_GAIN, **chosen[name].options},
         )
         for name, seed in keys
     ]
@@ -214,7 +215,7 @@ def pre_chain_sweep(deep_runs: dict[str, Runs]) -> dict[str, dict[float, Runs]]:
     return {
         "gain": {
             gain: deep_runs[
-                "pre-chain" if gain == DOCUMENT_GELU_GAIN else f"pre-chain-gain-{gain:.3g}"
+                "pre-chain" if gain == LAB03_GELU_GAIN else f"pre-chain-gain-{gain:.3g}"
             ]
             for gain in PRE_CHAIN_GAINS
         },

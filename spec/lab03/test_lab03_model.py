@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from initspec.claims.numbers import LAB03_GELU_GAIN
 from initspec.claims.registry import CLAIMS
 from initspec.data.toy import toy_data
 from initspec.judging.judge import HELD, every, judge
@@ -25,7 +26,7 @@ ROUGHLY = 0.25
 PARAMETERS = CLAIMS["lab03.param-count"].value("parameters")
 SIZE_MIB = CLAIMS["lab03.param-count"].value("mib")
 # "(~1.7)": a gain printed to one decimal, read as one that rounds to it.
-GELU_GAIN = CLAIMS["lab03.gelu-gain"].value("gain")
+GELU_GAIN = LAB03_GELU_GAIN
 ONE_DECIMAL = 0.05
 
 
@@ -35,7 +36,7 @@ def roughly(number: float) -> list[float]:
 
 @pytest.mark.claim("lab03.param-count")
 def test_fifty_block_model_size(evidence: Evidence) -> None:
-    model = build_deep_mlp(0)
+    model = build_deep_mlp(0, gain=GELU_GAIN)
     params, size = count_parameters(model), parameter_bytes(model) / MIB
     evidence.record(
         block_linear_weights=sum(
@@ -174,7 +175,8 @@ def test_rmsnorm_matches_torch() -> None:
 def test_hand_written_step_matches_autograd(options: dict[str, object]) -> None:
     """The fast trainer and the autograd trainer give the same losses, gradients and weights."""
     data, config = toy_data(0), TrainConfig(steps=4)
-    reference, fast = build_deep_mlp(7, depth=3, **options), build_deep_mlp(7, depth=3, **options)
+    reference = build_deep_mlp(7, depth=3, gain=GELU_GAIN, **options)
+    fast = build_deep_mlp(7, depth=3, gain=GELU_GAIN, **options)
     probe = {"g": lambda m: float(m.layer1.weight.grad.norm())}
     expected = train(reference, data, config, probes=probe)
     got = train_deep(fast, data, config)

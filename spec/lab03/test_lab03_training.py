@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 import torch
 
+from initspec.claims.numbers import LAB03_GELU_GAIN, LAB03_HEALTHY, LAB03_SLOPE_WINDOW
 from initspec.claims.registry import CLAIMS
 from initspec.data.toy import toy_data
 from initspec.experiments.residual_depth import DeepRun, ResidualDepthConfig
@@ -44,7 +45,7 @@ from initspec.metrics import (
     moving_average,
     window_mean,
 )
-from initspec.models.blocks import BlockConfig, build_deep_mlp
+from initspec.models.blocks import build_deep_mlp
 from initspec.plugin.evidence import Evidence, assumed, interpreted, mean_ci, stated
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ CHANCE = chance_loss(2)
 # "decreases for ~50 steps, then plateaus"
 PLATEAU = int(CLAIMS["lab03.plain-plateaus"].value("plateau_after_steps"))
 # Block F, question 1: "the slope of its last-200-steps loss" (a figure beside the criteria).
-SLOPE_WINDOW = int(CLAIMS["lab03.plain-plateaus"].value("slope_window"))
+SLOPE_WINDOW = LAB03_SLOPE_WINDOW
 # "For ~50 steps" is a round figure for how long the descent lasts: read as 50 give or take
 # half of it, so a descent of 25 to 75 steps.
 ABOUT = 0.5
@@ -64,7 +65,7 @@ DESCENT_STEPS = [PLATEAU * (1 - ABOUT), PLATEAU * (1 + ABOUT)]
 ONSET_WINDOW = 10
 # "drops below 1e-7 within ~100 steps": steps 0 to 100.
 HORIZON = int(CLAIMS["lab03.plain-grad-vanishes"].value("within_steps"))
-HEALTHY = CLAIMS["lab03.residual-grad-range"].range("healthy")  # "stays in [1e-3, 1e-1]"
+HEALTHY = LAB03_HEALTHY  # "stays in [1e-3, 1e-1]"
 DEPTH_100 = int(CLAIMS["lab03.depth-100"].value("depth"))  # "at 100 layers"
 # Lab 03 gives no learning rate; lab 01's is assumed (its plausible range: conftest's LR_RANGE).
 ASSUMED_LR = ResidualDepthConfig().lr
@@ -500,15 +501,19 @@ def test_100_plain_blocks_are_worse_still(plain: Runs, plain_100: Runs, evidence
 
 
 @pytest.mark.claim("lab03.zero-init-identity")
-@pytest.mark.parametrize("depth", [BlockConfig().depth, DEPTH_100])
+@pytest.mark.parametrize("depth", [ResidualDepthConfig().depth, DEPTH_100])
 def test_zero_initialised_residual_model_is_its_head(
     depth: int, seed_base: int, evidence: Evidence
 ) -> None:
-    model = build_deep_mlp(seed_base + 1, depth=depth, residual=True, zero_init_last=True)
+    model = build_deep_mlp(
+        seed_base + 1, depth=depth, residual=True, zero_init_last=True, gain=LAB03_GELU_GAIN
+    )
     x = toy_data(seed_base).x_train[:64]
     with torch.no_grad():
         output, head_only = model(x), model.head(x)
-    plain = build_deep_mlp(seed_base + 1, depth=depth, residual=False, zero_init_last=True)
+    plain = build_deep_mlp(
+        seed_base + 1, depth=depth, residual=False, zero_init_last=True, gain=LAB03_GELU_GAIN
+    )
     with torch.no_grad():
         plain_output = plain(x)
     evidence.record(
@@ -609,7 +614,7 @@ def exploded_run(run: DeepRun) -> bool:
 
 def block_output_ratio(inner_scale: float, seed: int, data_seed: int) -> float:
     """|x_L - x_0| / |x_0| at init: the blocks' summed output against the identity path."""
-    model = build_deep_mlp(seed, residual=True, inner_scale=inner_scale)
+    model = build_deep_mlp(seed, residual=True, inner_scale=inner_scale, gain=LAB03_GELU_GAIN)
     x0 = toy_data(data_seed).x_train[:64]
     x = x0
     with torch.no_grad():

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from initspec.claims.registry import CLAIMS
 from initspec.data.corpus import (
     CORPORA,
     DEFAULT_CORPUS,
@@ -64,12 +63,6 @@ PROBE_EXAMPLES = 512  # validation windows the probe reads
 PROGRESS_LINES = 20  # progress lines a half of a run prints (without a progress bar)
 EVAL_CHUNK = 32_768  # windows a split-loss forward pass takes at once
 CORPUS_MAX_BYTES = 16 * 2**20  # a names file larger than 16 MiB is refused before it is read
-# The post's first-batch losses (bird names, V = 29), from the registry.
-DOC_FIRST_LOSS = {
-    "naive": CLAIMS["blog.naive-init-loss"].value("first_loss"),
-    "output-fix": CLAIMS["blog.output-scale-fix"].value("first_loss"),
-    "hidden-fix": CLAIMS["blog.hidden-scale-fix"].value("first_loss"),
-}
 CURVES = {  # label -> (init, batchnorm)
     "naive": ("naive", False),
     "output-fix": ("output-fix", False),
@@ -182,15 +175,16 @@ class FirstBatchLosses:
     def log_v(self) -> float:
         return math.log(self.vocab_size)
 
-    def table(self) -> dict[str, Any]:
-        """Per init: mean, min, max, every seed's loss, and the post's value (V = 29)."""
+    def table(self, document_losses: Mapping[str, float]) -> dict[str, Any]:
+        """Per init: mean, min, max, every seed's loss, and the post's value ``document_losses``
+        (its bird names, V = 29)."""
         rows = {
             init: {
                 "mean": mean(losses),
                 "min": min(losses),
                 "max": max(losses),
                 "per_seed": losses,
-                "doc_value_v29": DOC_FIRST_LOSS[init],
+                "doc_value_v29": document_losses[init],
             }
             for init, losses in self.losses.items()
         }

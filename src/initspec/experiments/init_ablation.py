@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 
 from torch import nn
 
-from initspec.claims.registry import CLAIMS
 from initspec.data.toy import Dataset, toy_data
 from initspec.experiments.options import (
     FLOAT32_MAX,
@@ -41,8 +40,6 @@ from initspec.runtime.progress import step_printer
 from initspec.training.loop import TrainConfig, TrainResult, train
 from initspec.training.parallel import side_by_side
 
-# Block D, question 3: "the slope of its loss curve over the last 200 steps".
-SLOPE_WINDOW = int(CLAIMS["lab01.xavier-slow"].value("slope_window"))
 NORMS = tuple(NORM_LAYERS)  # the norm layers lab 02 puts after every hidden Linear
 INIT_HELP = (
     "comma-separated init schemes: uniform (U[-0.5, 0.5]), uniform:A (uniform on [-A, A], "
@@ -128,7 +125,6 @@ class InitRun:
     weight_seed: int
     result: TrainResult
     flatline_step: int | None  # start of a flat stretch at chance (None: none)
-    slope: float | None  # loss per step over the last SLOPE_WINDOW losses; None after a NaN
 
     @property
     def first_nan_step(self) -> int | None:
@@ -139,7 +135,15 @@ class InitRun:
         """The last step's loss (None after a NaN): :func:`initspec.metrics.final_loss`."""
         return final_loss(self.result.losses)
 
-    def summary(self) -> dict[str, Any]:
+    def slope(self, window: int) -> float | None:
+        """Loss per step, fit over the last ``window`` losses; None after a NaN (a run that hit
+        NaN has no slope worth reading, only a few exploding points)."""
+        if self.first_nan_step is not None:
+            return None
+        return loss_slope(self.result.losses, window)
+
+    def summary(self, slope_window: int) -> dict[str, Any]:
+        """The run's numbers, its slope over the last ``slope_window`` steps among them."""
         finite = self.result.finite_losses
         return {
             "weight_seed": self.weight_seed,
@@ -148,7 +152,7 @@ class InitRun:
             "initial_loss": finite[0] if finite else None,
             "final_loss": self.final_loss,
             "min_loss": min(finite) if finite else None,
-            "slope_last_200": self.slope,
+            "slope_last_200": self.slope(slope_window),
             "val_loss": self.result.val_loss,
             "val_accuracy": self.result.val_accuracy,
         }
@@ -225,33 +229,33 @@ def run_ablations(
         for index, init in enumerate(config.inits):
             result = next(results)
             flat = flatline_step(result.losses, chance)
-            # A run that hit NaN has no slope worth reading (a few exploding points).
-            diverged = result.first_nan_step is not None
-            slope = None if diverged else loss_slope(result.losses, SLOPE_WINDOW)
-            runs[init] = InitRun(init, weight_seed(seed, index), result, flat, slope)
+            runs[init] = InitRun(init, weight_seed(seed, index), result, flat)
         ablations.append(Ablation(config, seed, chance, runs, norm))
     return ablations
 
 
-def results_summary(ablation: Ablation, deeper: Ablation | None = None) -> dict[str, Any]:
-    """Lab 01's three headline numbers, then per-init details (and the deeper rerun's),
-    rounded to 6 significant digits."""
+def results_summary(
+    ablation: Ablation, deeper: Ablation | None = None, *, slope_window: int
+) -> dict[str, Any]:
+    """Lab 01's three headline numbers, then per-init details (and the deeper rerun's), each
+    run's loss slope over its last ``slope_window`` steps among them, rounded to 6 significant
+    digits."""
     runs = ablation.runs
 
     def pick(init: str, key: str) -> Any:
-        return runs[init].summary()[key] if init in runs else None
+        return runs[init].summary(slope_window)[key] if init in runs else None
 
     summary: dict[str, Any] = {
         "steps_to_nan_uniform": pick("uniform", "first_nan_step"),
         "final_loss_xavier": pick("xavier", "final_loss"),
         "final_loss_kaiming": pick("kaiming", "final_loss"),
         "chance_loss": ablation.chance,
-        "runs": {init: run.summary() for init, run in runs.items()},
+        "runs": {init: run.summary(slope_window) for init, run in runs.items()},
     }
     if deeper is not None:
         summary["deeper"] = {
             "depth": deeper.config.depth,
-            "runs": {init: run.summary() for init, run in deeper.runs.items()},
+            "runs": {init: run.summary(slope_window) for init, run in deeper.runs.items()},
         }
     rounded: dict[str, Any] = round_floats(summary)
     return rounded

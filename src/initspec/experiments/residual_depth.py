@@ -1,10 +1,12 @@
 """Residual depth (lab 03): a deep chain of MLP blocks with and without residual connections.
 
 Each block is ``RMSNorm -> Linear(256, 1024) -> GeLU -> Linear(1024, 256)`` (pre-norm), Kaiming
-init with the document's GeLU gain 1.7; the residual variant adds the block's input back
-(:mod:`initspec.models.blocks`). A run trains with SGD (momentum 0.9, batch 64) on the toy data with
-lab 03's hand-written step (:mod:`initspec.training.hand_sgd`), logging the loss and the gradient
-norm of layer 1 (the first Linear of the first block) every step.
+init with the gain the caller gives (the lab gives the document's); the residual variant adds
+the block's input back (:mod:`initspec.models.blocks`). A run trains with SGD (momentum 0.9,
+batch 64) on the toy data with lab 03's hand-written step (:mod:`initspec.training.hand_sgd`),
+logging the loss and the gradient norm of layer 1 (the first Linear of the first block) every
+step. What a run is read against (the document's vanishing level, healthy range and slope
+window) comes in a :class:`Readings`.
 
 :func:`train_variant` trains one model; :func:`zero_init_output` measures question 5's model.
 """
@@ -17,7 +19,6 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from initspec.claims.registry import CLAIMS
 from initspec.data.toy import Dataset, toy_data
 from initspec.experiments.options import FLOAT32_MAX, FLOAT32_MIN, MAX_STEPS, check_options, option
 from initspec.metrics import final_loss, first_below, loss_slope
@@ -26,10 +27,6 @@ from initspec.runtime.progress import step_printer
 from initspec.training.hand_sgd import LAYER1, train_deep
 from initspec.training.loop import TrainConfig
 
-VANISHED = CLAIMS["lab03.plain-grad-vanishes"].value("vanished")  # "drops below 1e-7"
-HEALTHY = CLAIMS["lab03.residual-grad-range"].range("healthy")  # "stays in [1e-3, 1e-1]"
-# Block F, question 1: "what's the slope of its last-200-steps loss?"
-SLOPE_WINDOW = int(CLAIMS["lab03.plain-plateaus"].value("slope_window"))
 VARIANTS = {"yes": (True,), "no": (False,), "both": (False, True)}
 
 
@@ -66,6 +63,17 @@ class ResidualDepthConfig:
 
 
 @dataclass(frozen=True)
+class Readings:
+    """What a run is read against: a layer-1 gradient norm below ``vanished`` has vanished, one
+    in ``healthy`` (low, high) is healthy, and the loss slope is fit over the last
+    ``slope_window`` steps."""
+
+    vanished: float
+    healthy: tuple[float, float]
+    slope_window: int
+
+
+@dataclass(frozen=True)
 class DeepRun:
     """One training run of the deep model: per-step losses and layer-1 gradient norms."""
 
@@ -78,17 +86,17 @@ class DeepRun:
     val_loss: float | None
     val_accuracy: float | None
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, readings: Readings) -> dict[str, Any]:
         """What lab 03 reads off the run (its README table and manifest)."""
         finite = [v for v in self.losses if v is not None]
         norms = self.grad_norms
-        low, high = HEALTHY
+        low, high = readings.healthy
         return {
             "weight_seed": self.seed,
             "first_nan_step": self.first_nan_step,
             "initial_loss": finite[0] if finite else None,
             "final_loss": final_loss(self.losses),
-            "slope_last_200": loss_slope(self.losses, SLOPE_WINDOW),
+            "slope_last_200": loss_slope(self.losses, readings.slope_window),
             "val_loss": self.val_loss,
             "val_accuracy": self.val_accuracy,
             "grad_norm_first": norms[0] if norms else None,
@@ -96,7 +104,7 @@ class DeepRun:
             "grad_norm_min": min(norms) if norms else None,
             "grad_norm_min_step": norms.index(min(norms)) if norms else None,
             "grad_norm_max": max(norms) if norms else None,
-            "first_step_below_1e-7": first_below(norms, VANISHED),
+            "first_step_below_1e-7": first_below(norms, readings.vanished),
             "fraction_of_steps_in_1e-3_1e-1": (
                 sum(low <= v <= high for v in norms) / len(norms) if norms else None
             ),
@@ -107,17 +115,18 @@ def train_variant(
     seed: int,
     steps: int,
     *,
+    gain: float,
     data: Dataset | None = None,
     data_seed: int = 0,
     lr: float = 1e-3,
     label: str | None = None,
     **options: Any,
 ) -> DeepRun:
-    """Build the deep model with weight seed ``seed`` (``options`` go to
+    """Build the deep model with weight seed ``seed`` and Kaiming ``gain`` (``options`` go to
     :class:`initspec.models.blocks.BlockConfig`) and train it ``steps`` steps on ``data`` (default:
     the toy data of ``data_seed``); ``label`` prints progress lines under that name."""
     data = data if data is not None else toy_data(data_seed)
-    model = build_deep_mlp(seed, **options)
+    model = build_deep_mlp(seed, gain=gain, **options)
     printer = step_printer(label, steps) if label is not None else None
     config = TrainConfig(steps=steps, lr=lr, data_seed=data_seed)
     result = train_deep(model, data, config, progress=printer)
@@ -151,11 +160,17 @@ class ZeroInit:
         }
 
 
-def zero_init_output(seed: int, depth: int, width: int) -> ZeroInit:
-    """Build the residual chain with every block's last Linear at zero; compare its output on
-    64 toy examples with the head applied to the input."""
+def zero_init_output(seed: int, depth: int, width: int, gain: float) -> ZeroInit:
+    """Build the residual chain (Kaiming ``gain``) with every block's last Linear at zero;
+    compare its output on 64 toy examples with the head applied to the input."""
     model = build_deep_mlp(
-        seed, depth=depth, width=width, in_dim=width, residual=True, zero_init_last=True
+        seed,
+        depth=depth,
+        width=width,
+        in_dim=width,
+        residual=True,
+        zero_init_last=True,
+        gain=gain,
     )
     data = toy_data(0, dim=width)
     x = data.x_train[:64]

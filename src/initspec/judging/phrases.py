@@ -22,11 +22,12 @@ import statistics
 from collections.abc import Iterable, Sequence
 
 from initspec import metrics
+from initspec.claims.numbers import LAB03_VANISHED
 from initspec.claims.registry import CLAIMS
 from initspec.judging.student_t import two_sided_quantile
 
 # "drops below 1e-7" (lab 03): the one document that puts a number on a vanished gradient.
-VANISHED_GRADIENT = CLAIMS["lab03.plain-grad-vanishes"].value("vanished")
+VANISHED_GRADIENT = LAB03_VANISHED
 
 # "close to log V ('3.91')" (the post, V = 29): the post's own fixed first loss is 16 % above
 # log V, and it calls that close. A loss within that same fraction of log V is close.

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from initspec.claims.lab_directories import LAB_DIRECTORIES
+from initspec.claims.numbers import LAB01_SLOPE_WINDOW as SLOPE_WINDOW
 from initspec.experiments.init_ablation import (
-    SLOPE_WINDOW,
     Ablation,
     AblationConfig,
     results_summary,
@@ -121,7 +121,7 @@ def report(config: AblationConfig, seed: int, results: Results) -> LabReport:
             "weights": {init: run.weight_seed for init, run in runs.items()},
             "rule": "data seed = seed; weight seed of the i-th init = 100 * seed + 1 + i",
         },
-        summary=results_summary(ablation, deeper),
+        summary=results_summary(ablation, deeper, slope_window=SLOPE_WINDOW),
     )
 
 

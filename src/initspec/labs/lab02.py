@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from initspec.claims.lab_directories import LAB_DIRECTORIES
+
+# Lab 01's slope window: lab 02 reruns lab 01's ablation with a norm layer and reads it alike.
+from initspec.claims.numbers import LAB01_SLOPE_WINDOW as SLOPE_WINDOW
 from initspec.experiments.init_ablation import (
     NORMS,
-    SLOPE_WINDOW,
     Ablation,
     AblationConfig,
     Setup,

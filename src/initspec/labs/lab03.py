@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from initspec.claims import numbers
 from initspec.claims.lab_directories import LAB_DIRECTORIES
 from initspec.data.toy import toy_data
 from initspec.experiments.options import check_memory
 from initspec.experiments.residual_depth import (
-    HEALTHY,
-    SLOPE_WINDOW,
-    VANISHED,
     DeepRun,
+    Readings,
     ResidualDepthConfig,
     ZeroInit,
     train_variant,
@@ -39,6 +38,9 @@ from initspec.training.parallel import side_by_side
 DIRECTORY = LAB_DIRECTORIES["03"]
 TITLE = "Lab 03: residual depth"
 PLAIN, RESIDUAL = "no residual", "residual"
+# The document's numbers the runs are read against, and the gain they train with.
+READINGS = Readings(numbers.LAB03_VANISHED, numbers.LAB03_HEALTHY, numbers.LAB03_SLOPE_WINDOW)
+GAIN = numbers.LAB03_GELU_GAIN
 BYTES_PER_PARAMETER = 4 * 3  # float32 weight, momentum buffer, and room for the step's work
 
 
@@ -62,7 +64,12 @@ def run(config: ResidualDepthConfig, seed: int, progress: bool) -> Results:
     """The variants (weight seed ``seed + 1``, data seed ``seed``) side by side; the double-depth
     plain run first, since it is the longest."""
     data = toy_data(seed, dim=config.width)
-    common: dict[str, Any] = {"depth": config.depth, "width": config.width, "in_dim": config.width}
+    common: dict[str, Any] = {
+        "depth": config.depth,
+        "width": config.width,
+        "in_dim": config.width,
+        "gain": GAIN,
+    }
     train = functools.partial(
         train_variant, seed + 1, config.steps, data=data, data_seed=seed, lr=config.lr
     )
@@ -89,7 +96,7 @@ def run(config: ResidualDepthConfig, seed: int, progress: bool) -> Results:
     trained = side_by_side(jobs)
     deeper = trained.pop(0) if plain_runs else None
     runs = dict(zip(labels, trained, strict=True))
-    return Results(runs, deeper, zero_init_output(seed + 1, config.depth, config.width))
+    return Results(runs, deeper, zero_init_output(seed + 1, config.depth, config.width, GAIN))
 
 
 def plan(config: ResidualDepthConfig) -> list[Planned]:
@@ -119,7 +126,7 @@ def report(config: ResidualDepthConfig, seed: int, results: Results) -> LabRepor
     runs = dict(results.runs)
     if results.deeper is not None:  # question 4's run, in the files and figures beside the rest
         runs[DOUBLE] = results.deeper
-    summary: dict[str, Any] = {label: r.summary() for label, r in runs.items()}
+    summary: dict[str, Any] = {label: r.summary(READINGS) for label, r in runs.items()}
     summary["zero_init"] = results.zero.summary()
     losses = {label: round_floats(r.losses) for label, r in runs.items()}
     deeper = results.deeper is not None
@@ -173,8 +180,8 @@ def grad_figure(path: Path, runs: dict[str, DeepRun], title: str) -> Path:
         {label: r.grad_norms for label, r in runs.items()},
         title=title,
         ylabel="layer-1 weight gradient, Frobenius norm",
-        level=VANISHED,
-        band=HEALTHY,
+        level=READINGS.vanished,
+        band=READINGS.healthy,
     )
 
 
@@ -217,13 +224,13 @@ def readme(config: ResidualDepthConfig, facts: Facts) -> list[str]:
         "variant",
         "initial loss",
         "final loss",
-        f"slope over {last_steps(config.steps, SLOPE_WINDOW)} (loss/step)",
+        f"slope over {last_steps(config.steps, READINGS.slope_window)} (loss/step)",
         "val loss",
         "val acc",
         "grad W1 at step 0",
         "min (step)",
         "max",
-        f"first step < {power_of_ten(VANISHED)}",
+        f"first step < {power_of_ten(READINGS.vanished)}",
     ]
     width = facts(MANIFEST, "config", "width", spec="d")
     return [
@@ -235,14 +242,14 @@ def readme(config: ResidualDepthConfig, facts: Facts) -> list[str]:
         f"{VARIANT_WORDS[config.use_residual]}. Every run sees the same data and batches "
         f"(data seed {facts(MANIFEST, 'seeds', 'data', spec='d')}) and has the same weight seed "
         f"({facts(MANIFEST, 'seeds', 'weights', spec='d')}). Layer 1 is the first Linear of the "
-        "first block; its weight-gradient norm is logged every step. Steps count from 0. A "
-        f"loss slope is a least-squares fit over {last_steps(config.steps, SLOPE_WINDOW)}.",
+        "first block; its weight-gradient norm is logged every step. Steps count from 0. A loss "
+        f"slope is a least-squares fit over {last_steps(config.steps, READINGS.slope_window)}.",
         "",
         *markdown_table(header, rows),
         "",
         "`loss_curves.png`: the losses; `grad_norm.png`: the layer-1 gradient norms, with the "
-        f"document's vanishing level ({power_of_ten(VANISHED)}) and healthy range, each run's "
-        "first step below the level or its lowest value circled."
+        f"document's vanishing level ({power_of_ten(READINGS.vanished)}) and healthy range, each "
+        "run's first step below the level or its lowest value circled."
         + (
             f" Both show the {DOUBLE} run of question 4 ({2 * config.depth} blocks) too."
             if False in config.variants
@@ -290,10 +297,11 @@ def plain_answers(config: ResidualDepthConfig, facts: Facts) -> list[str]:
         first = (
             f"1. {verdict}. Without residual the loss went from {number('initial_loss')} at step "
             f"0 to {number('final_loss')} at the last step (chance {CHANCE}); the slope over "
-            f"{last_steps(config.steps, SLOPE_WINDOW)} is {number('slope_last_200', '.3g')} per "
-            f"step; validation accuracy {number('val_accuracy', '.3g')}."
+            f"{last_steps(config.steps, READINGS.slope_window)} is "
+            f"{number('slope_last_200', '.3g')} per step; validation accuracy "
+            f"{number('val_accuracy', '.3g')}."
         )
-    vanished = power_of_ten(VANISHED)
+    vanished = power_of_ten(READINGS.vanished)
     if value("first_step_below_1e-7") is not None:
         second = (
             f"2. Its layer-1 gradient norm first fell below {vanished} at step "
@@ -321,10 +329,10 @@ def residual_answer(config: ResidualDepthConfig, facts: Facts) -> str:
         facts.value(MANIFEST, "results_summary", RESIDUAL, key)
         for key in ("grad_norm_min", "grad_norm_max")
     )
-    band = f"[{power_of_ten(HEALTHY[0])}, {power_of_ten(HEALTHY[1])}]"
+    band = f"[{power_of_ten(READINGS.healthy[0])}, {power_of_ten(READINGS.healthy[1])}]"
     inside = (
         "the whole range lies inside it"
-        if HEALTHY[0] <= low and high <= HEALTHY[1]
+        if READINGS.healthy[0] <= low and high <= READINGS.healthy[1]
         else f"{number('fraction_of_steps_in_1e-3_1e-1', '.0%')} of the steps lie inside it"
     )
     return (

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from initspec.claims.lab_directories import LAB_DIRECTORIES
+from initspec.claims.numbers import BLOG_FIRST_LOSS
 from initspec.claims.registry import CLAIMS
 from initspec.data.corpus import DEFAULT_CORPUS
 from initspec.experiments.char_diagnostics import (
@@ -252,7 +253,7 @@ def report(config: CharInitConfig, seed: int, results: Results) -> LabReport:
     corpus = results.corpus
     shown = [c for c in results.curves if c.seed == seed]  # the first seed's runs: the figures
     log_v = math.log(corpus.vocab.size)
-    table = round_floats(results.first_batch.table())
+    table = round_floats(results.first_batch.table(BLOG_FIRST_LOSS))
     finals = round_floats(final_loss_table(config, seed, results.curves))
     summaries = round_floats({c.label: c.summary(log_v, config.half) for c in shown})
     samples = {c.label: c.samples for c in shown}

@@ -177,17 +177,24 @@ def _lab01_theory(grid: Grid) -> dict[str, Any]:
 
 
 def _lab03_cell(scale: float, depth: int, seed: int, steps: int, seed_base: int) -> dict[str, Any]:
-    from initspec.experiments.residual_depth import VANISHED, train_variant
+    from initspec.claims.numbers import LAB03_GELU_GAIN, LAB03_VANISHED
+    from initspec.experiments.residual_depth import train_variant
     from initspec.metrics import first_below
 
     values: dict[str, Any] = {}
     for name, residual in (("plain", False), ("residual", True)):
         run = train_variant(
-            seed, steps, data_seed=seed_base, depth=depth, residual=residual, inner_scale=scale
+            seed,
+            steps,
+            gain=LAB03_GELU_GAIN,
+            data_seed=seed_base,
+            depth=depth,
+            residual=residual,
+            inner_scale=scale,
         )
         norms = run.grad_norms
         values[f"{name}_grad_norm"] = norms[-1] if norms else None
-        values[f"{name}_first_step_below_1e-7"] = first_below(norms, VANISHED)
+        values[f"{name}_first_step_below_1e-7"] = first_below(norms, LAB03_VANISHED)
         values[f"{name}_first_nan_step"] = run.first_nan_step
     vanished = values["plain_first_step_below_1e-7"] is not None
     values["outcome"] = "plain vanishes" if vanished else "plain keeps its gradient"
@@ -195,9 +202,9 @@ def _lab03_cell(scale: float, depth: int, seed: int, steps: int, seed_base: int)
 
 
 def _lab03_theory(grid: Grid) -> dict[str, Any]:
-    from initspec.experiments.residual_depth import HEALTHY, VANISHED
+    from initspec.claims.numbers import LAB03_HEALTHY, LAB03_VANISHED
 
-    return {"vanished": VANISHED, "healthy": list(HEALTHY)}
+    return {"vanished": LAB03_VANISHED, "healthy": list(LAB03_HEALTHY)}
 
 
 # Lab 01's uniform inits as multiples of Kaiming's sigma_w2 = 2: 256 a^2 / 3 / 2.

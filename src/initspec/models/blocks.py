@@ -9,12 +9,11 @@ chain directly, as the document describes; a final ``Linear(h, classes)`` gives 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from initspec.models.gains import DOCUMENT_GELU_GAIN
 from initspec.models.norms import RMSNorm
 from initspec.models.residual import Residual
 
@@ -24,6 +23,10 @@ NORM_PLACEMENTS = ("per-block", "pre-chain", "none")
 @dataclass(frozen=True)
 class BlockConfig:
     """What lab 03 and its pitfalls vary; the defaults are the document's setup.
+
+    ``gain`` (keyword only, no default) is the Kaiming gain of both Linears in every block: lab
+    03 states its figure for GeLU ("~1.7", :data:`initspec.claims.numbers.LAB03_GELU_GAIN`), which
+    the caller passes, so that this module never reads the claim registry.
 
     ``norm``: "per-block" (an RMSNorm at the start of every block, the document's setup),
     "pre-chain" (one RMSNorm before the whole chain) or "none".
@@ -37,9 +40,9 @@ class BlockConfig:
     out_dim: int = 2
     residual: bool = True
     norm: str = "per-block"
-    gain: float = DOCUMENT_GELU_GAIN
     inner_scale: float = 1.0
     zero_init_last: bool = False
+    gain: float = field(kw_only=True)
 
     def __post_init__(self) -> None:
         if self.norm not in NORM_PLACEMENTS:
@@ -117,6 +120,7 @@ class DeepMLP(nn.Module):
         return logits
 
 
-def build_deep_mlp(seed: int = 0, **options: object) -> DeepMLP:
-    """``DeepMLP(BlockConfig(**options), seed)``: the lab 03 model, document defaults."""
-    return DeepMLP(BlockConfig(**options), seed)  # type: ignore[arg-type]
+def build_deep_mlp(seed: int = 0, *, gain: float, **options: object) -> DeepMLP:
+    """``DeepMLP(BlockConfig(gain=gain, **options), seed)``: the lab 03 model, document defaults
+    besides the gain, which the caller gives."""
+    return DeepMLP(BlockConfig(gain=gain, **options), seed)  # type: ignore[arg-type]

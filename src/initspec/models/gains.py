@@ -12,8 +12,6 @@ import math
 
 import torch
 
-from initspec.claims.registry import CLAIMS
-
 # Nonlinearities whose gain torch.nn.init.calculate_gain knows.
 _TORCH_GAINS = ("linear", "identity", "relu", "tanh", "sigmoid", "leaky_relu", "selu")
 
@@ -53,12 +51,6 @@ def second_moment_gain(nonlinearity: str, samples: int = 2_000_000, seed: int = 
     phi = make_activation(nonlinearity)
     second_moment = float(phi(z).pow(2).mean())
     return 1.0 / math.sqrt(second_moment)
-
-
-# Lab 03: "Kaiming init scaled for GeLU's effective gain (~1.7)". The document's figure, kept
-# as stated (in the registry); :func:`gelu_gain` is the gain that actually keeps a GeLU layer's
-# second moment.
-DOCUMENT_GELU_GAIN = CLAIMS["lab03.gelu-gain"].value("gain")
 
 
 def gelu_gain() -> float:

@@ -199,6 +199,10 @@ class FastSGD:
                 self.pre_norm.update(lr)
         return norm1
 
+    def discard(self) -> None:
+        """Drop what the last :meth:`forward` kept, without an update (a diverged step)."""
+        del self._pending
+
     def step(
         self, x: torch.Tensor, y: torch.Tensor, layer1_grad: bool = False
     ) -> tuple[float, float | None]:
@@ -206,7 +210,7 @@ class FastSGD:
         update where the loss is not finite."""
         value = self.forward(x, y)
         if not math.isfinite(value):
-            del self._pending
+            self.discard()
             return value, None
         return value, self.update(layer1_grad)
 
@@ -226,7 +230,7 @@ class HandSteps:
         return [self.optimizer.forward(x, y)]
 
     def stop(self, member: int) -> None:
-        del self.optimizer._pending  # the diverged step's activations are not needed
+        self.optimizer.discard()  # the diverged step's activations are not needed
 
     def update(self, probe: bool) -> list[dict[str, float]]:
         norm1 = self.optimizer.update(layer1_grad=probe)
