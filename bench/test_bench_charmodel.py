@@ -12,6 +12,7 @@ after having been attached.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import torch
@@ -45,7 +46,7 @@ VARIANTS = ("plain", "attached", "attached+update-ratio", "detached")
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("model_name", list(MODELS))
-def test_bench_char_training_step(benchmark, model_name: str, variant: str) -> None:
+def test_bench_char_training_step(benchmark: Any, model_name: str, variant: str) -> None:
     vocab, splits = default_splits()
     model = MODELS[model_name](vocab.size)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
@@ -84,7 +85,7 @@ SEED_ROUNDS = 15
 
 
 @pytest.mark.parametrize("seeds", [1, STACKED_SEEDS], ids=["one-seed", f"stacked-{STACKED_SEEDS}"])
-def test_bench_char_seeds(benchmark, seeds: int) -> None:
+def test_bench_char_seeds(benchmark: Any, seeds: int) -> None:
     vocab, splits = default_splits()
     x, y = splits.train.x, splits.train.y
     configs = [blog_config(STEPS, lr=LR, data_seed=seed) for seed in range(seeds)]
